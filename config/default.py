@@ -1,0 +1,51 @@
+"""Flask settings shared by every state; the state profile and SPKMS_* env vars
+override them (see ``portal.settings``)."""
+
+from flask_appbuilder.const import AUTH_DB
+
+APP_NAME = "SPKMS"
+# Set SPKMS_SECRET_KEY in every deployment with more than one web worker host;
+# without it, a random key is kept in the instance folder (fine for one host).
+SECRET_KEY = None
+
+# Embedded default: one SQLite file under the instance folder. The loader fills
+# the path in when SPKMS_DATABASE_URL is not given.
+SQLALCHEMY_DATABASE_URI = None
+SQLALCHEMY_TRACK_MODIFICATIONS = False
+
+# No Redis means jobs run in-process after each commit.
+SPKMS_REDIS_URL = None
+SPKMS_QUEUE_NAME = "spkms"
+
+SPKMS_STATE = "terengganu"
+
+# Roles that see every court of the state (court scope does not narrow them).
+# Confidential records stay limited to their judge, registrar and named grants.
+SPKMS_STATEWIDE_ROLES = ["Admin", "Auditor", "Chief Registrar"]
+
+# The service user that jobs, the scheduler and the CLI act as, so that every
+# row they write carries a real author in the audit trail.
+SPKMS_SERVICE_USER = "spkms-system"
+
+AUTH_TYPE = AUTH_DB
+AUTH_ROLE_ADMIN = "Admin"
+AUTH_ROLE_PUBLIC = "Public"
+AUTH_USER_REGISTRATION = False
+
+# Schema and permissions are created by `spkms init` (Alembic), never at start.
+FAB_CREATE_DB = False
+FAB_UPDATE_PERMS = False
+FAB_ADD_SECURITY_API = True
+FAB_API_SWAGGER_UI = True
+FAB_API_MAX_PAGE_SIZE = 100
+
+BABEL_DEFAULT_LOCALE = "ms"
+LANGUAGES = {
+    "ms": {"flag": "my", "name": "Bahasa Melayu"},
+    "en": {"flag": "gb", "name": "English"},
+}
+
+WTF_CSRF_ENABLED = True
+PERMANENT_SESSION_LIFETIME = 8 * 3600  # one working day
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"

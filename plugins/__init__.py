@@ -1,0 +1,1 @@
+"""The built-in SPKMS plugins; each registers under the ``spkms.plugins`` group."""

@@ -1,0 +1,1 @@
+"""Allocation: assigning cases to judges by pluggable, recorded strategies."""

@@ -1,0 +1,5 @@
+"""Hook implementations of the allocation plugin.
+
+TODO(not built yet): the plugin loads but contributes nothing until its own
+work lands; see the project's open issues for what it will hold.
+"""

@@ -1,0 +1,1 @@
+"""Cases: case types, registration, numbering and status of Syariah court cases."""

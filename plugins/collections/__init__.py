@@ -1,0 +1,1 @@
+"""Collections: fees, fines and deposits with official receipts, online and offline."""

@@ -1,0 +1,1 @@
+"""File tracking: physical case files, their labels, locations and movements."""

@@ -1,0 +1,1 @@
+"""System Links: exchanges with JPN, PDRM, JIM, BHEUU and JAKIM."""

@@ -1,0 +1,1 @@
+"""Parties: one profile per person across every court of the state (MyKad lookup)."""

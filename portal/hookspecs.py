@@ -1,0 +1,121 @@
+"""The contract between the portal host and its plugins.
+
+Every hook is called by the host (never by another plugin) and its docstring
+says when, with what, and what the host does with the answer. Families:
+
+- ``spkms_register_*``: set-up, called once while ``create_app`` builds an app;
+- ``spkms_load_profile`` / ``spkms_demo_data``: data, called by ``spkms init``
+  and ``spkms demo``;
+- ``spkms_on_*``: events, called by a job after the transaction that caused
+  them has committed (a rolled-back transaction fires nothing).
+
+Registry hooks for allocation strategies, reminder rules, agency connectors and
+fee types join this module with the plugins that call them; a hook is declared
+only once the host calls it and a test covers it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import click
+import pluggy
+
+if TYPE_CHECKING:
+    from flask_appbuilder import AppBuilder
+    from sqlalchemy.orm import Session
+
+    from portal.jobs import Schedule
+    from portal.settings import StateProfile
+
+hookspec = pluggy.HookspecMarker("spkms")
+
+
+@hookspec
+def spkms_register_models() -> list[type]:
+    """Return the plugin's model classes.
+
+    Called before mappers are configured, so Continuum builds their version
+    tables; the host lists them for migrations, the audit trail and the scope
+    tests.
+    """
+
+
+@hookspec
+def spkms_register_views(appbuilder: AppBuilder) -> None:
+    """Add the plugin's screens and REST APIs to ``appbuilder``.
+
+    Called inside the app context once the security manager exists. Screens
+    and APIs of court-owned models subclass ``portal.views.ScopedModelView`` /
+    ``ScopedModelRestApi`` so that the access check covers them.
+    """
+
+
+@hookspec
+def spkms_register_roles() -> dict[str, list[tuple[str, str]]]:
+    """Return permissions the plugin grants to roles.
+
+    Maps a role name to ``(view_name_regex, permission_regex)`` pairs. The host
+    merges every plugin's answer with its own role definitions; a role name it
+    does not know yet becomes a new role. ``spkms init`` writes them to the
+    database, where the administrator can still adjust them.
+    """
+
+
+@hookspec
+def spkms_register_cli_commands() -> list[click.Command]:
+    """Return click commands to add under ``spkms``."""
+
+
+@hookspec
+def spkms_register_jobs() -> dict[str, Callable[..., Any]]:
+    """Return the plugin's jobs by name.
+
+    ``portal.jobs.enqueue(name, **kwargs)`` refers to them by that name; a job
+    runs in an app context as the service user, in its own transaction.
+    """
+
+
+@hookspec
+def spkms_register_schedules() -> list[Schedule]:
+    """Return recurring jobs (``portal.jobs.Schedule``: name, cron, job).
+
+    ``spkms scheduler`` (or the in-process scheduler of the demo) enqueues each
+    one when its cron expression, read in the state's time zone, falls due.
+    """
+
+
+@hookspec
+def spkms_register_migrations() -> list[str]:
+    """Return directories of Alembic revisions for the plugin's own tables.
+
+    Built-in plugins share the host's revisions; a state's own plugin ships its
+    revisions as a branch that depends on the host's head.
+    """
+
+
+@hookspec
+def spkms_load_profile(profile: StateProfile, session: Session) -> int:
+    """Load the plugin's part of the state profile; return the rows written.
+
+    Called by ``spkms init`` after the courts are loaded, in one transaction
+    that is committed only when every plugin succeeded. Must be idempotent: a
+    second run with an unchanged profile writes nothing and returns 0. A bad
+    entry raises ``portal.settings.ConfigError`` naming the setting.
+    """
+
+
+@hookspec
+def spkms_demo_data(profile: StateProfile, session: Session) -> None:
+    """Add the plugin's sample data for ``spkms demo`` (idempotent)."""
+
+
+@hookspec
+def spkms_on_officer_posted(user_id: int, court_id: int) -> None:
+    """An officer was posted to a court (after the posting committed)."""
+
+
+@hookspec
+def spkms_on_profile_loaded(state: str, changes: int) -> None:
+    """``spkms init`` loaded the state profile; ``changes`` rows were written."""

@@ -1,0 +1,1 @@
+"""Security: roles, the court-scope and confidentiality check, the FAB manager."""

@@ -1,0 +1,256 @@
+"""Base classes for court-owned screens and APIs, and the host's own screens.
+
+``ScopedModelView`` and ``ScopedModelRestApi`` put the one access check
+(``portal.security.access``) on every list, show, edit and delete through a
+row filter, on adds and updates through ``pre_add`` / ``pre_update``, and on
+the choices of related fields. A plugin's screen of a court-owned table must
+subclass one of them; the scope tests walk every registered view to prove it.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import sqlalchemy as sa
+from flask_appbuilder import (
+    AppBuilder,
+    BaseView,
+    ModelRestApi,
+    ModelView,
+    expose,
+    has_access,
+)
+from flask_appbuilder.models.filters import BaseFilter
+from flask_appbuilder.models.sqla.filters import FilterInFunction
+from flask_appbuilder.models.sqla.interface import SQLAInterface
+
+from portal.extensions import db
+from portal.models import Court, Judge, OfficerCourt
+from portal.security import access
+
+logger = logging.getLogger(__name__)
+
+
+class ScopeFilter(BaseFilter):
+    """Row filter that applies the access check to the view's model."""
+
+    name = "Dalam skop mahkamah"
+
+    def apply(self, query: Any, value: Any) -> Any:
+        clause = access.scope_clause(self.model, access.current_viewer())
+        return query if clause is None else query.filter(clause)
+
+
+class WriteRefused(ValueError):
+    """A write names a court or record outside the officer's scope."""
+
+    def __init__(self, field: str, rule: str) -> None:
+        self.field = field
+        self.rule = rule
+        super().__init__(f"{field}: {rule}")
+
+
+def _visible_court_ids() -> list[int]:
+    allowed = access.allowed_court_ids()
+    if allowed is None:
+        return list(db.session.scalars(sa.select(Court.id)))
+    return sorted(allowed)
+
+
+def check_writable(item: Any) -> None:
+    """Refuse a new or changed row that points outside the officer's scope."""
+    allowed = access.allowed_court_ids()
+    court_id = getattr(item, "court_id", None)
+    if court_id is None and getattr(item, "court", None) is not None:
+        court_id = item.court.id
+    if allowed is not None and court_id is not None and court_id not in allowed:
+        raise WriteRefused(
+            "court", "you may only record for the courts you are posted to"
+        )
+    mapper = sa.inspect(type(item))
+    for rel in mapper.relationships:
+        target = getattr(item, rel.key, None)
+        if rel.uselist or target is None or not access.is_scoped(type(target)):
+            continue
+        if target.id is not None and not access.may_see(target):
+            raise WriteRefused(rel.key, "the chosen record is not in your courts")
+
+
+class _ScopedMixin:
+    """Shared set-up of the screen and API classes below."""
+
+    datamodel: SQLAInterface
+    base_filters: list[Any] | None
+    #: Attribute names FAB reads related-field filters from (differ by class).
+    _rel_filter_attrs: tuple[str, str]
+
+    def _scope_setup(self) -> None:
+        self.base_filters = [*(self.base_filters or []), ["id", ScopeFilter, None]]
+        model = self.datamodel.obj
+        rel_filters: dict[str, Any] = {}
+        for rel in sa.inspect(model).relationships:
+            target = rel.mapper.class_
+            if target is Court:
+                rel_filters[rel.key] = [["id", FilterInFunction, _visible_court_ids]]
+            elif access.is_scoped(target):
+                rel_filters[rel.key] = [["id", ScopeFilter, None]]
+        for attr in self._rel_filter_attrs:
+            setattr(self, attr, {**rel_filters, **(getattr(self, attr, None) or {})})
+
+    def pre_add(self, item: Any) -> None:
+        check_writable(item)
+
+    def pre_update(self, item: Any) -> None:
+        check_writable(item)
+
+
+class ScopedModelView(_ScopedMixin, ModelView):
+    """A generated CRUD screen of a court-owned table."""
+
+    _rel_filter_attrs = ("add_form_query_rel_fields", "edit_form_query_rel_fields")
+
+    def __init__(self, **kwargs: Any) -> None:
+        self._scope_setup()
+        super().__init__(**kwargs)
+
+
+class ScopedModelRestApi(_ScopedMixin, ModelRestApi):
+    """A REST API of a court-owned table; declare its columns, always."""
+
+    _rel_filter_attrs = ("add_query_rel_fields", "edit_query_rel_fields")
+
+    def __init__(self) -> None:
+        self._scope_setup()
+        super().__init__()
+
+    def post_headless(self) -> Any:
+        try:
+            return super().post_headless()
+        except WriteRefused as exc:
+            db.session.rollback()
+            return self.response_422(message={exc.field: [exc.rule]})
+
+    def put_headless(self, pk: Any) -> Any:
+        try:
+            return super().put_headless(pk)
+        except WriteRefused as exc:
+            db.session.rollback()
+            return self.response_422(message={exc.field: [exc.rule]})
+
+
+# --- the host's own screens -------------------------------------------------
+
+
+class CourtView(ModelView):
+    """Courts of the state; loaded from the profile, kept by the administrator."""
+
+    datamodel = SQLAInterface(Court)
+    route_base = "/courts"
+    list_title = "Mahkamah"
+    list_columns = ["code", "name", "level", "district", "parent", "active"]
+    show_columns = ["code", "name", "level", "district", "parent", "active"]
+    add_columns = edit_columns = [
+        "code",
+        "name",
+        "level",
+        "district",
+        "parent",
+        "active",
+    ]
+    search_columns = ["code", "name", "level", "district"]
+    label_columns = {
+        "code": "Kod",
+        "name": "Nama",
+        "level": "Peringkat",
+        "district": "Daerah",
+        "parent": "Mahkamah Induk",
+        "active": "Aktif",
+    }
+    order_columns = ["code", "name", "level", "district"]
+    base_order = ("code", "asc")
+
+
+class OfficerCourtView(ModelView):
+    """Which officer is posted to which court (the administrator's screen)."""
+
+    datamodel = SQLAInterface(OfficerCourt)
+    route_base = "/postings"
+    list_title = "Penempatan Pegawai"
+    list_columns = ["user", "court"]
+    show_columns = add_columns = edit_columns = ["user", "court"]
+    label_columns = {"user": "Pegawai", "court": "Mahkamah"}
+
+    def post_add(self, item: OfficerCourt) -> None:
+        from portal.jobs import emit
+
+        emit("officer_posted", user_id=item.user_id, court_id=item.court_id)
+        db.session.commit()
+
+
+class JudgeView(ScopedModelView):
+    """Judges of the courts the officer is posted to."""
+
+    datamodel = SQLAInterface(Judge)
+    route_base = "/judges"
+    list_title = "Hakim"
+    list_columns = ["title", "user", "court", "active"]
+    show_columns = add_columns = edit_columns = ["title", "user", "court", "active"]
+    label_columns = {
+        "title": "Gelaran",
+        "user": "Pegawai",
+        "court": "Mahkamah",
+        "active": "Aktif",
+    }
+
+
+class CourtApi(ModelRestApi):
+    """Courts, read-only over the API: every officer may address any court."""
+
+    resource_name = "court"
+    datamodel = SQLAInterface(Court)
+    allow_browser_login = True
+    include_route_methods = {"get", "get_list", "info"}
+    list_columns = show_columns = [
+        "id",
+        "code",
+        "name",
+        "level",
+        "district",
+        "parent_id",
+        "active",
+    ]
+
+
+class JudgeApi(ScopedModelRestApi):
+    """Judges, scoped to the officer's courts."""
+
+    resource_name = "judge"
+    datamodel = SQLAInterface(Judge)
+    allow_browser_login = True
+    list_columns = show_columns = ["id", "title", "user_id", "court_id", "active"]
+    add_columns = edit_columns = ["title", "user", "court", "active"]
+
+
+class PluginsView(BaseView):
+    """The administrator's list of loaded plugins, versions and hooks."""
+
+    route_base = "/plugins"
+    default_view = "list"
+
+    @expose("/")
+    @has_access
+    def list(self) -> str:
+        from portal.app import spkms
+
+        return self.render_template("spkms/plugins.html", plugins=spkms().plugins)
+
+
+def register(appbuilder: AppBuilder) -> None:
+    """Add the host's screens and APIs."""
+    appbuilder.add_view(CourtView, "Mahkamah", category="Pentadbiran")
+    appbuilder.add_view(OfficerCourtView, "Penempatan Pegawai", category="Pentadbiran")
+    appbuilder.add_view(JudgeView, "Hakim", category="Pentadbiran")
+    appbuilder.add_view(PluginsView, "Pemalam", category="Pentadbiran")
+    appbuilder.add_api(CourtApi)
+    appbuilder.add_api(JudgeApi)

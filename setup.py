@@ -1,0 +1,51 @@
+"""Packaging for SPKMS, the Syariah court case management portal."""
+
+from setuptools import find_packages, setup
+
+setup(
+    name="spkms",
+    version="0.1.0",
+    description="Sistem Pengurusan Kes Mahkamah Syariah: case management portal",
+    python_requires=">=3.11",
+    packages=find_packages(include=["portal", "portal.*", "plugins", "plugins.*"]),
+    include_package_data=True,
+    package_data={"portal": ["templates/**/*", "migrations/*", "migrations/**/*"]},
+    install_requires=[
+        # Lower bounds are the versions tested; upper bounds are the traps
+        # recorded in the project's STACK notes (FAB 5 breaks on these).
+        "Flask>=3.1.3,<3.2",
+        "Flask-AppBuilder>=5.3.0,<6",
+        "Flask-SQLAlchemy>=3.1.1",
+        "Flask-Migrate>=4.1.0",
+        "SQLAlchemy>=2.0.30,<2.2",
+        "SQLAlchemy-Continuum>=2.0.0",
+        "marshmallow>=3.18,<4",
+        "marshmallow-sqlalchemy>=1.4.2,<1.5",
+        "WTForms>=3.2,<3.4",
+        "pluggy>=1.6",
+        "rq>=3.0.0",
+        "redis>=5.0",
+        "croniter>=2.0",
+    ],
+    extras_require={
+        "postgres": ["psycopg[binary]>=3.2"],
+        "test": [
+            "pytest>=8.3",
+            "ruff>=0.8",
+            "psycopg[binary]>=3.2",
+            "build>=1.2",
+        ],
+    },
+    entry_points={
+        "console_scripts": ["spkms=portal.cli:main"],
+        # The built-in plugins register the same way a state's own plugin does.
+        "spkms.plugins": [
+            "parties=plugins.parties.hookimpls",
+            "cases=plugins.cases.hookimpls",
+            "allocation=plugins.allocation.hookimpls",
+            "filetracking=plugins.filetracking.hookimpls",
+            "collections=plugins.collections.hookimpls",
+            "links=plugins.links.hookimpls",
+        ],
+    },
+)
