@@ -1,0 +1,41 @@
+"""Fresh, isolated databases for tests: a SQLite file or a PostgreSQL schema.
+
+Each app under test gets its own PostgreSQL schema (``search_path`` in the
+URL), so test files never drop each other's tables. PostgreSQL must be up:
+a missing service fails the test, it is never skipped.
+"""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+import sqlalchemy as sa
+
+POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+BACKENDS = ("sqlite", "postgresql")
+
+
+def fresh_database_url(backend: str, tmp_dir: Path) -> str:
+    """Return the URL of an empty database of ``backend``."""
+    if backend == "sqlite":
+        return f"sqlite:///{tmp_dir / f'spkms-{uuid.uuid4().hex[:8]}.db'}"
+    if backend != "postgresql":
+        raise ValueError(f"backend: unknown {backend!r}")
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    engine = sa.create_engine(POSTGRES_URL)
+    with engine.begin() as connection:
+        connection.execute(sa.text(f"CREATE SCHEMA {schema}"))
+    engine.dispose()
+    return f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
+
+
+def drop_database(url: str) -> None:
+    """Remove what ``fresh_database_url`` made (PostgreSQL schemas only)."""
+    if not url.startswith("postgresql"):
+        return
+    schema = url.rsplit("%3D", 1)[1]
+    engine = sa.create_engine(POSTGRES_URL)
+    with engine.begin() as connection:
+        connection.execute(sa.text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+    engine.dispose()
