@@ -15,6 +15,7 @@ import pluggy
 import sqlalchemy as sa
 from flask import Flask, current_app
 from flask_appbuilder import AppBuilder
+from flask_wtf.csrf import CSRFProtect
 from sqlalchemy.orm import configure_mappers
 
 from portal.extensions import db, migrate
@@ -61,6 +62,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     from portal import audit, jobs, web
 
+    # Every form POST (FAB's deletes included) is checked; FAB exempts its
+    # token-authenticated APIs when it registers them, so this comes first.
+    CSRFProtect(app)
     with app.app_context():
         appbuilder = AppBuilder(
             update_perms=False, security_manager_class=_security_manager_class()

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from portal.app import spkms
 from portal.extensions import db
 from portal.models import Court
+from portal.security.permissions import ensure_permissions
 from portal.security.roles import merge_roles, sync_roles
 from portal.settings import StateProfile
 
@@ -32,10 +33,19 @@ class InitReport:
 
 
 def upgrade_schema() -> None:
-    """Bring the schema to the newest revision through Alembic."""
-    from flask_migrate import upgrade
+    """Bring the schema to the newest revision of the host and of every plugin.
 
-    upgrade()
+    The target is ``heads``, not ``head``: a state's own plugin may ship its
+    tables as a branch of revisions, and that branch must be applied too.
+    Alembic's command is called directly because Flask-Migrate's ``upgrade``
+    turns a failure into a log line and ``sys.exit``; ``init`` wants the
+    exception, so a failed upgrade stops before anything else is written.
+    """
+    from alembic import command
+
+    from portal.migrations import alembic_config
+
+    command.upgrade(alembic_config(), "heads")
 
 
 def load_courts(profile: StateProfile, session: Session) -> int:
@@ -91,7 +101,7 @@ def sync_permissions() -> int:
     # FAB's own create_db is switched off (FAB_CREATE_DB = False: Alembic owns
     # the schema); its role-creating half is still wanted.
     BaseSecurityManager.create_db(sm)
-    appbuilder.add_permissions(update_perms=True)
+    ensure_permissions(appbuilder)
     roles = merge_roles(spkms().hook.spkms_register_roles())
     return sync_roles(sm, roles)
 

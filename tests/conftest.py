@@ -32,7 +32,7 @@ def app_settings(database_url: str, **extra: Any) -> dict[str, Any]:
         "SPKMS_REDIS_URL": None,
         "TESTING": True,
         "WTF_CSRF_ENABLED": False,
-        "SECRET_KEY": "test-secret",
+        "SECRET_KEY": "test-secret-key-of-at-least-32-bytes-long",
         **extra,
     }
 

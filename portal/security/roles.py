@@ -13,6 +13,8 @@ import logging
 import re
 from collections.abc import Iterable
 
+from sqlalchemy.orm import joinedload
+
 logger = logging.getLogger(__name__)
 
 READ = r"can_(list|show|get|info|download)"
@@ -79,22 +81,28 @@ def sync_roles(
     of grants added, so a second run reports 0.
     """
     sm = security_manager
-    all_pvms = sm.session.query(sm.permissionview_model).all()
+    session = sm.session
+    pvm_model = sm.permissionview_model
+    all_pvms = {
+        (pvm.view_menu.name, pvm.permission.name): pvm
+        for pvm in session.query(pvm_model).options(
+            joinedload(pvm_model.view_menu), joinedload(pvm_model.permission)
+        )
+        if pvm.view_menu is not None and pvm.permission is not None
+    }
     added = 0
     for role_name, pairs in roles.items():
         role = sm.find_role(role_name) or sm.add_role(role_name)
-        have = {(pvm.view_menu.name, pvm.permission.name) for pvm in role.permissions}
-        for pvm in all_pvms:
-            key = (pvm.view_menu.name, pvm.permission.name)
+        have = {key for key, pvm in all_pvms.items() if pvm in set(role.permissions)}
+        for key, pvm in all_pvms.items():
             if key in have:
                 continue
             if any(
                 re.fullmatch(v, key[0]) and re.fullmatch(p, key[1]) for v, p in pairs
             ):
                 role.permissions.append(pvm)
-                have.add(key)
                 added += 1
-        sm.session.add(role)
+        session.add(role)
     sm.session.commit()
     logger.info("roles synchronised: %d grants added", added)
     return added

@@ -32,7 +32,7 @@ def test_profile_and_env_are_read_in_order(tmp_path, monkeypatch) -> None:
     assert profile.name == "Terengganu"
     assert {c.code for c in profile.courts} >= {"11000", "11100", "11003"}
     # app_settings sets SECRET_KEY explicitly, so the override beats the env.
-    assert app.config["SECRET_KEY"] == "test-secret"
+    assert app.config["SECRET_KEY"] == "test-secret-key-of-at-least-32-bytes-long"
     assert app.config["SPKMS_QUEUE_NAME"] == "q-override"
     monkeypatch.setenv("SPKMS_QUEUE_NAME", "q-env")
     config = app_settings(_sqlite(tmp_path))
