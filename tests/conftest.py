@@ -21,7 +21,7 @@ from portal.extensions import db
 from portal.models import Court, Judge, OfficerCourt
 from tests.databases import BACKENDS, drop_database, fresh_database_url
 
-PASSWORD = "rahsia-ujian-123"  # noqa: S105
+PASSWORD = "rahsia-ujian-123"
 _counter = itertools.count(1)
 
 

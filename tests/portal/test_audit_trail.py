@@ -85,7 +85,7 @@ def test_deleted_record_keeps_its_last_version_and_can_be_restored(app, client) 
     assert client.post(f"/judges/delete/{judge_id}").status_code == 302
     with app.app_context():
         assert db.session.get(Judge, judge_id) is None
-        deleted = [c for c in trail.changes(table="judge", record_id=str(judge_id))]
+        deleted = trail.changes(table="judge", record_id=str(judge_id))
         assert [c.operation for c in deleted] == ["padam", "tambah"]
         assert deleted[0].username == admin.username
     page = client.get(f"/audit/changes/?table=judge&record_id={judge_id}")
