@@ -34,6 +34,9 @@ setup(
             "ruff>=0.8",
             "psycopg[binary]>=3.2",
             "build>=1.2",
+            # tests/sample.py builds the sample plugin offline with the venv's
+            # own setuptools; bdist_wheel is built into setuptools from 70.1.
+            "setuptools>=70.1",
         ],
     },
     entry_points={
