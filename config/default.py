@@ -16,6 +16,14 @@ SQLALCHEMY_TRACK_MODIFICATIONS = False
 # No Redis means jobs run in-process after each commit.
 SPKMS_REDIS_URL = None
 SPKMS_QUEUE_NAME = "spkms"
+# Jobs: attempts before a job is dead, first retry delay in seconds (doubles
+# each attempt, at most an hour), RQ job timeout (None: RQ's default), how long
+# a commit waits for Redis before leaving the job to drain, scheduler tick.
+SPKMS_JOB_MAX_ATTEMPTS = 5
+SPKMS_JOB_RETRY_SECONDS = 30
+SPKMS_JOB_TIMEOUT = None
+SPKMS_REDIS_TIMEOUT = 1.0
+SPKMS_SCHEDULER_INTERVAL = 60
 
 SPKMS_STATE = "terengganu"
 

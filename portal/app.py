@@ -19,6 +19,7 @@ from flask_wtf.csrf import CSRFProtect
 from sqlalchemy.orm import configure_mappers
 
 from portal.extensions import db, migrate
+from portal.migrations import with_plugin_branches
 from portal.plugins import PluginInfo, build_manager
 from portal.settings import ConfigError, StateProfile, configure
 
@@ -59,6 +60,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     db.init_app(app)
     _check_database(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
+    if with_plugin_branches not in migrate.configure_callbacks:
+        migrate.configure(with_plugin_branches)
 
     from portal import audit, jobs, web
 

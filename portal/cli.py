@@ -41,7 +41,7 @@ def main() -> None:
     configure_logging()
 
 
-@main.command("init")
+@main.command("init", with_appcontext=False)
 @click.option(
     "--state", help="State profile to load (default: SPKMS_STATE or terengganu)."
 )
@@ -63,7 +63,7 @@ def init_command(state: str | None) -> None:
     )
 
 
-@main.command("demo")
+@main.command("demo", with_appcontext=False)
 @click.option("--port", default=8080, show_default=True)
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--no-serve", is_flag=True, help="Prepare the demo database only.")
