@@ -81,7 +81,10 @@ def demo_command(port: int, host: str, no_serve: bool) -> None:
 
     start_inline_scheduler(app)
     click.echo(f"Serving on http://{host}:{port}/ (Ctrl-C to stop)")
-    app.run(host=host, port=port, threaded=True, use_reloader=False)
+    # app.run() refuses to block inside a Flask CLI command; serve directly.
+    from werkzeug.serving import run_simple
+
+    run_simple(host, port, app, threaded=True, use_reloader=False)
 
 
 def run(argv: list[str] | None = None) -> Any:
