@@ -112,6 +112,17 @@ def spkms_demo_data(profile: StateProfile, session: Session) -> None:
 
 
 @hookspec
+def spkms_repoint_party(session: Session, from_party_id: int, to_party_id: int) -> int:
+    """Move every reference to party ``from_party_id`` onto ``to_party_id``.
+
+    Called by the parties plugin inside the transaction that merges a duplicate
+    profile into the surviving one, so the merge and the moved references
+    commit or roll back together. Change rows through the ORM so each change is
+    versioned; return how many rows were changed.
+    """
+
+
+@hookspec
 def spkms_on_officer_posted(user_id: int, court_id: int) -> None:
     """An officer was posted to a court (after the posting committed)."""
 

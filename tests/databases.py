@@ -27,14 +27,15 @@ def fresh_database_url(backend: str, tmp_dir: Path) -> str:
     with engine.begin() as connection:
         connection.execute(sa.text(f"CREATE SCHEMA {schema}"))
     engine.dispose()
-    return f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
+    # public stays on the path for extensions installed there (pg_trgm).
+    return f"{POSTGRES_URL}?options=-csearch_path%3D{schema},public"
 
 
 def drop_database(url: str) -> None:
     """Remove what ``fresh_database_url`` made (PostgreSQL schemas only)."""
     if not url.startswith("postgresql"):
         return
-    schema = url.rsplit("%3D", 1)[1]
+    schema = url.rsplit("%3D", 1)[1].split(",")[0]
     engine = sa.create_engine(POSTGRES_URL)
     with engine.begin() as connection:
         connection.execute(sa.text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
