@@ -31,11 +31,16 @@ def fresh_database_url(backend: str, tmp_dir: Path) -> str:
     return f"{POSTGRES_URL}?options=-csearch_path%3D{schema},public"
 
 
+def schema_of(url: str) -> str:
+    """The PostgreSQL schema a ``fresh_database_url`` URL writes to."""
+    return url.rsplit("%3D", 1)[1].split(",")[0]
+
+
 def drop_database(url: str) -> None:
     """Remove what ``fresh_database_url`` made (PostgreSQL schemas only)."""
     if not url.startswith("postgresql"):
         return
-    schema = url.rsplit("%3D", 1)[1].split(",")[0]
+    schema = schema_of(url)
     engine = sa.create_engine(POSTGRES_URL)
     with engine.begin() as connection:
         connection.execute(sa.text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))

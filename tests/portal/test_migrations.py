@@ -28,7 +28,7 @@ from portal.migrations import HOST_VERSIONS_DIR, MIGRATIONS_DIR, alembic_config
 from portal.plugins import installed_plugins
 from portal.provision import upgrade_schema
 from tests.conftest import app_settings
-from tests.databases import drop_database, fresh_database_url
+from tests.databases import drop_database, fresh_database_url, schema_of
 
 BACKENDS = pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
 
@@ -174,7 +174,7 @@ def test_upgrade_builds_exactly_the_models_schema(
         assert schema_differences(empty_app) == []
         assert applied_revisions() == {host_head()}
         if backend == "postgresql":
-            schema = empty_app.config["SQLALCHEMY_DATABASE_URI"].rsplit("%3D", 1)[1]
+            schema = schema_of(empty_app.config["SQLALCHEMY_DATABASE_URI"])
             assert schemas_holding("alembic_version") >= {schema}
             assert schemas_holding("court") >= {schema}
             assert "public" not in schemas_holding("alembic_version", "court")
