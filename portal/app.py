@@ -63,7 +63,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     if with_plugin_branches not in migrate.configure_callbacks:
         migrate.configure(with_plugin_branches)
 
-    from portal import audit, jobs, web
+    from portal import audit, jobs, notifications, web
 
     # Every form POST (FAB's deletes included) is checked; FAB exempts its
     # token-authenticated APIs when it registers them, so this comes first.
@@ -77,6 +77,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
         host_views.register(appbuilder)
         audit.register_views(appbuilder)
+        notifications.register_views(appbuilder)
         manager.hook.spkms_register_views(appbuilder=appbuilder)
     web.init_app(app)
     audit.init_app(app)
@@ -101,6 +102,7 @@ def _collect_models(manager: pluggy.PluginManager) -> list[type]:
     from portal import models
     from portal.audit import models as audit_models
     from portal.jobs import models as job_models
+    from portal.notifications import Notification
 
     collected: list[type] = [
         models.Court,
@@ -109,6 +111,7 @@ def _collect_models(manager: pluggy.PluginManager) -> list[type]:
         models.AccessGrant,
         audit_models.AccessLog,
         job_models.OutboxJob,
+        Notification,
     ]
     for answer in manager.hook.spkms_register_models():
         collected.extend(answer or [])

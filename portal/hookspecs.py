@@ -130,3 +130,22 @@ def spkms_on_officer_posted(user_id: int, court_id: int) -> None:
 @hookspec
 def spkms_on_profile_loaded(state: str, changes: int) -> None:
     """``spkms init`` loaded the state profile; ``changes`` rows were written."""
+
+
+@hookspec
+def spkms_on_case_registered(
+    case_id: int, court_id: int, registered_from_court_id: int
+) -> None:
+    """A case was registered (after commit); the court may differ from where it was keyed."""
+
+
+@hookspec
+def spkms_on_case_status_changed(
+    case_id: int, old_status: str, new_status: str
+) -> None:
+    """A case moved from ``old_status`` to ``new_status`` (after commit)."""
+
+
+@hookspec
+def spkms_on_hearing_scheduled(hearing_id: int, case_id: int) -> None:
+    """A hearing was fixed for a case (after commit)."""

@@ -43,7 +43,9 @@ class CourtOwned:
 
     The access check (``portal.security.access``) narrows every query on such a
     table to the viewer's courts. A table owned through another row (a hearing
-    through its case) overrides ``court_scope``.
+    through its case) does not use this mixin; it defines a classmethod
+    ``scope_parent()`` returning ``(foreign key column, owning model)`` and is
+    visible exactly when its owner is.
     """
 
     @declared_attr
@@ -52,7 +54,8 @@ class CourtOwned:
 
     @declared_attr
     def court(cls) -> Mapped[Court]:
-        return relationship("Court")
+        # Named explicitly: an owned row may point at other courts too.
+        return relationship("Court", foreign_keys=f"{cls.__name__}.court_id")
 
     @classmethod
     def court_scope(cls, court_ids: frozenset[int]) -> sa.ColumnElement[bool]:

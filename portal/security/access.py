@@ -98,6 +98,13 @@ def scope_clause(model: type, viewer: Viewer) -> sa.ColumnElement[bool] | None:
         return None
     if viewer.is_anonymous:
         return sa.false()
+    if hasattr(model, "scope_parent"):
+        # A row owned through another (a hearing through its case) is visible
+        # exactly when its owner is.
+        foreign_key, parent = model.scope_parent()
+        parent_key = sa.inspect(parent).primary_key[0]
+        parent_clause = scope_clause(parent, viewer)
+        return foreign_key.in_(sa.select(parent_key).where(parent_clause))
     conditions: list[sa.ColumnElement[bool]] = []
     if hasattr(model, "court_scope") and not viewer.statewide:
         conditions.append(model.court_scope(viewer.court_ids))

@@ -21,6 +21,9 @@ READ = r"can_(list|show|get|info|download)"
 WRITE = r"can_(list|show|add|edit|get|info|post|put|download)"
 MENU = r"menu_access"
 
+#: Every officer reads their own inbox.
+INBOX = [(r"InboxView", r"can_(list|show|open|mark_read)"), (r"Peti Masuk", MENU)]
+
 #: Role name -> permission pairs. Labels in Malay are in ``ROLE_LABELS``.
 BUILTIN_ROLES: dict[str, list[tuple[str, str]]] = {
     "Admin": [(r".*", r".*")],
@@ -43,6 +46,9 @@ BUILTIN_ROLES: dict[str, list[tuple[str, str]]] = {
     ],
     "Public": [],
 }
+for _role in BUILTIN_ROLES:
+    if _role not in {"Admin", "Public"}:
+        BUILTIN_ROLES[_role] = [*BUILTIN_ROLES[_role], *INBOX]
 
 ROLE_LABELS = {
     "Admin": "Pentadbir",
