@@ -136,7 +136,11 @@ def spkms_on_profile_loaded(state: str, changes: int) -> None:
 def spkms_on_case_registered(
     case_id: int, court_id: int, registered_from_court_id: int
 ) -> None:
-    """A case was registered (after commit); the court may differ from where it was keyed."""
+    """A case was registered (after commit).
+
+    ``court_id`` owns the case; ``registered_from_court_id`` is where it was
+    keyed, which differs in a remote registration.
+    """
 
 
 @hookspec
