@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import re
 
+import click
 import sqlalchemy as sa
 from flask_appbuilder import AppBuilder
 
@@ -98,3 +99,24 @@ def spkms_on_officer_posted(user_id: int, court_id: int) -> None:
         user_id,
         court_id,
     )
+
+
+@hookimpl
+def spkms_register_cli_commands() -> list[click.Command]:
+    """``spkms sample-count``: how many sealed notes there are."""
+
+    @click.command("sample-count")
+    def sample_count() -> None:
+        from portal.extensions import db
+        from spkms_sample.models import SealedNote
+
+        total = db.session.scalar(sa.select(sa.func.count(SealedNote.id)))
+        click.echo(f"sealed notes: {total}")
+
+    return [sample_count]
+
+
+@hookimpl
+def spkms_on_profile_loaded(state: str, changes: int) -> None:
+    """Note each profile load in the log (the test reads the job's effect)."""
+    logger.info("sample saw profile %s loaded with %d changes", state, changes)
