@@ -13,6 +13,7 @@ import logging
 from typing import Any
 
 import sqlalchemy as sa
+from flask import abort, request
 from flask_appbuilder import (
     AppBuilder,
     BaseView,
@@ -24,6 +25,7 @@ from flask_appbuilder import (
 from flask_appbuilder.models.filters import BaseFilter
 from flask_appbuilder.models.sqla.filters import FilterInFunction
 from flask_appbuilder.models.sqla.interface import SQLAInterface
+from sqlalchemy.orm import MANYTOONE, RelationshipProperty
 
 from portal.extensions import db
 from portal.models import Court, Judge, OfficerCourt
@@ -58,23 +60,66 @@ def _visible_court_ids() -> list[int]:
     return sorted(allowed)
 
 
+def _pointed_at(item: Any, rel: RelationshipProperty[Any]) -> list[Any]:
+    """Every row a relationship of ``item`` names, or is about to name.
+
+    A many-to-one can be set through the relationship (``item.court = ...``)
+    or its foreign key (``item.court_id = ...``), and until the flush the other
+    side still holds the old value, so both are returned. Other relationships
+    return only the rows added to them in this unit of work: rows already
+    there were checked when they were added.
+    """
+    if rel.direction is not MANYTOONE:
+        history = sa.inspect(item).attrs[rel.key].history
+        return [target for target in history.added if target is not None]
+    target_cls = rel.mapper.class_
+    found: list[Any] = []
+    target = getattr(item, rel.key, None)
+    if target is not None:
+        found.append(target)
+    mapper = sa.inspect(type(item))
+    for column in rel.local_columns:
+        key = mapper.get_property_by_column(column).key
+        value = getattr(item, key, None)
+        if value is None or (target is not None and target.id == value):
+            continue
+        named = db.session.get(target_cls, value)
+        if named is not None:
+            found.append(named)
+    return found
+
+
 def check_writable(item: Any) -> None:
-    """Refuse a new or changed row that points outside the officer's scope."""
+    """Refuse a new or changed row that points outside the officer's scope.
+
+    Checks the owning court (``court`` / ``court_id``) against the officer's
+    postings, and every row of a scoped table the item is tied to (through
+    any relationship) against the one access check, so a row cannot be tied
+    to a record the officer may not see.
+    """
     allowed = access.allowed_court_ids()
-    court_id = getattr(item, "court_id", None)
-    if court_id is None and getattr(item, "court", None) is not None:
-        court_id = item.court.id
-    if allowed is not None and court_id is not None and court_id not in allowed:
+    mapper = sa.inspect(type(item))
+    court_ids = {getattr(item, "court_id", None)}
+    # Looking targets up must not flush the half-checked row first.
+    with db.session.no_autoflush:
+        for rel in mapper.relationships:
+            target_cls = rel.mapper.class_
+            if target_cls is Court:
+                if rel.key == "court":
+                    court_ids.update(target.id for target in _pointed_at(item, rel))
+                continue
+            if not access.is_scoped(target_cls):
+                continue
+            for target in _pointed_at(item, rel):
+                if target.id is not None and not access.may_see(target):
+                    raise WriteRefused(
+                        rel.key, "the chosen record is not in your courts"
+                    )
+    court_ids.discard(None)
+    if allowed is not None and not court_ids <= allowed:
         raise WriteRefused(
             "court", "you may only record for the courts you are posted to"
         )
-    mapper = sa.inspect(type(item))
-    for rel in mapper.relationships:
-        target = getattr(item, rel.key, None)
-        if rel.uselist or target is None or not access.is_scoped(type(target)):
-            continue
-        if target.id is not None and not access.may_see(target):
-            raise WriteRefused(rel.key, "the chosen record is not in your courts")
 
 
 class _ScopedMixin:
@@ -87,6 +132,9 @@ class _ScopedMixin:
 
     def _scope_setup(self) -> None:
         self.base_filters = [*(self.base_filters or []), ["id", ScopeFilter, None]]
+        # Left to FAB, the search columns take in Continuum's ``versions``: the
+        # API advertises it as a filter, and using it fails the request.
+        self.search_exclude_columns = [*(self.search_exclude_columns or []), "versions"]
         model = self.datamodel.obj
         rel_filters: dict[str, Any] = {}
         for rel in sa.inspect(model).relationships:
@@ -96,7 +144,29 @@ class _ScopedMixin:
             elif access.is_scoped(target):
                 rel_filters[rel.key] = [["id", ScopeFilter, None]]
         for attr in self._rel_filter_attrs:
-            setattr(self, attr, {**rel_filters, **(getattr(self, attr, None) or {})})
+            # The view's own filters narrow the choices further; they never
+            # replace the scope filter of the same field.
+            own = getattr(self, attr, None) or {}
+            merged = {
+                key: [*rel_filters.get(key, []), *own.get(key, [])]
+                for key in {*rel_filters, *own}
+            }
+            setattr(self, attr, merged)
+
+    def _coerce_pk(self, pk: Any) -> Any:
+        """``pk`` as the primary key's Python type, or ``None`` if it is not one.
+
+        FAB passes the URL's text through; PostgreSQL fails the whole request
+        on ``WHERE id = 'abc'`` where SQLite finds nothing, so a malformed key
+        is turned into "not found" here, the same on both.
+        """
+        columns = sa.inspect(self.datamodel.obj).primary_key
+        if len(columns) != 1 or pk is None:
+            return pk
+        try:
+            return columns[0].type.python_type(pk)
+        except (NotImplementedError, TypeError, ValueError):
+            return None
 
     def pre_add(self, item: Any) -> None:
         check_writable(item)
@@ -114,6 +184,38 @@ class ScopedModelView(_ScopedMixin, ModelView):
         self._scope_setup()
         super().__init__(**kwargs)
 
+    def _deserialize_pk_if_composite(self, pk: Any) -> Any:
+        key = self._coerce_pk(super()._deserialize_pk_if_composite(pk))
+        if key is None:
+            abort(404)
+        return key
+
+    def _require_visible(self, pk: Any) -> None:
+        """404 (and a logged denial) unless the officer may see record ``pk``."""
+        record = self.datamodel.get(self._deserialize_pk_if_composite(pk))
+        if record is None:
+            abort(404)
+        try:
+            access.check(record, action="action")
+        except access.OutOfScope:
+            # The same page as the row filter's 404 on show, edit and delete.
+            abort(404)
+
+    # FAB runs actions on ``datamodel.get(pk)`` without the row filter, so
+    # both action routes ask the access check before handing over.
+    @expose("/action/<string:name>/<pk>", methods=["GET", "POST"])
+    def action(self, name: str, pk: Any) -> Any:
+        """Run a record action only on a record the officer may see."""
+        self._require_visible(pk)
+        return super().action(name, pk)
+
+    @expose("/action_post", methods=["POST"])
+    def action_post(self) -> Any:
+        """Run a list action only when every chosen record may be seen."""
+        for pk in request.form.getlist("rowid"):
+            self._require_visible(pk)
+        return super().action_post()
+
 
 class ScopedModelRestApi(_ScopedMixin, ModelRestApi):
     """A REST API of a court-owned table; declare its columns, always."""
@@ -124,6 +226,18 @@ class ScopedModelRestApi(_ScopedMixin, ModelRestApi):
         self._scope_setup()
         super().__init__()
 
+    def get_headless(self, pk: Any, **kwargs: Any) -> Any:
+        key = self._coerce_pk(pk)
+        if key is None:
+            return self.response_404()
+        return super().get_headless(key, **kwargs)
+
+    def delete_headless(self, pk: Any) -> Any:
+        key = self._coerce_pk(pk)
+        if key is None:
+            return self.response_404()
+        return super().delete_headless(key)
+
     def post_headless(self) -> Any:
         try:
             return super().post_headless()
@@ -132,8 +246,11 @@ class ScopedModelRestApi(_ScopedMixin, ModelRestApi):
             return self.response_422(message={exc.field: [exc.rule]})
 
     def put_headless(self, pk: Any) -> Any:
+        key = self._coerce_pk(pk)
+        if key is None:
+            return self.response_404()
         try:
-            return super().put_headless(pk)
+            return super().put_headless(key)
         except WriteRefused as exc:
             db.session.rollback()
             return self.response_422(message={exc.field: [exc.rule]})
@@ -196,6 +313,7 @@ class JudgeView(ScopedModelView):
     list_title = "Hakim"
     list_columns = ["title", "user", "court", "active"]
     show_columns = add_columns = edit_columns = ["title", "user", "court", "active"]
+    search_columns = ["title", "user", "court", "active"]
     label_columns = {
         "title": "Gelaran",
         "user": "Pegawai",
@@ -220,6 +338,7 @@ class CourtApi(ModelRestApi):
         "parent_id",
         "active",
     ]
+    search_columns = ["code", "name", "level", "district", "active"]
 
 
 class JudgeApi(ScopedModelRestApi):
@@ -230,6 +349,7 @@ class JudgeApi(ScopedModelRestApi):
     allow_browser_login = True
     list_columns = show_columns = ["id", "title", "user_id", "court_id", "active"]
     add_columns = edit_columns = ["title", "user", "court", "active"]
+    search_columns = ["title", "user", "court", "active"]
 
 
 class PluginsView(BaseView):

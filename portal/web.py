@@ -14,6 +14,7 @@ from typing import Any
 from flask import (
     Flask,
     Response,
+    current_app,
     g,
     has_request_context,
     jsonify,
@@ -64,12 +65,19 @@ def init_app(app: Flask) -> None:
             response.headers["X-Request-ID"] = g.request_id
         return response
 
+    @app.errorhandler(404)
     @app.errorhandler(OutOfScope)
-    def _out_of_scope(exc: OutOfScope) -> Any:
-        # Same answer as a record that never existed.
+    def _not_found(exc: Exception) -> Any:
+        # One answer for a record out of scope and one that never existed.
         if request.path.startswith("/api/"):
             return jsonify(message="Not found"), 404
-        return render_template("spkms/not_found.html"), 404
+        appbuilder = current_app.appbuilder
+        page = render_template(
+            "spkms/not_found.html",
+            base_template=appbuilder.base_template,
+            appbuilder=appbuilder,
+        )
+        return page, 404
 
 
 def configure_logging(level: int = logging.INFO) -> None:

@@ -61,6 +61,7 @@ class CaseTypeApi(ModelRestApi):
     allow_browser_login = True
     include_route_methods = {"get", "get_list", "info"}
     list_columns = show_columns = ["id", *COLUMNS]
+    search_columns = ["code", "name", "category", "level"]
 
 
 def register(appbuilder: AppBuilder) -> None:

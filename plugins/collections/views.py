@@ -36,6 +36,7 @@ class FeeTypeApi(ModelRestApi):
     allow_browser_login = True
     include_route_methods = {"get", "get_list", "info"}
     list_columns = show_columns = ["id", *COLUMNS]
+    search_columns = ["code", "name", "revenue_code"]
 
 
 def register(appbuilder: AppBuilder) -> None:

@@ -37,11 +37,18 @@ class Change:
 
 
 def versioned_models() -> dict[str, type]:
-    """Every versioned model by table name."""
+    """Every versioned model of this app's enabled plugins, by table name.
+
+    Continuum's own map holds every model imported in the process, including
+    those of plugins this app did not enable; the app's list is the truth.
+    """
+    from portal.app import spkms
+
+    enabled = set(spkms().models)
     return {
         model.__tablename__: model
         for model in versioning_manager.version_class_map
-        if hasattr(model, "__tablename__")
+        if model in enabled
     }
 
 

@@ -83,8 +83,8 @@ def current_viewer() -> Viewer:
 
 def is_scoped(model: type) -> bool:
     """True when the access check narrows queries on ``model``."""
-    return issubclass(model, (CourtOwned, Confidential)) or hasattr(
-        model, "court_scope"
+    return issubclass(model, (CourtOwned, Confidential)) or any(
+        hasattr(model, name) for name in ("court_scope", "scope_parent")
     )
 
 
