@@ -9,7 +9,10 @@ setup(
     python_requires=">=3.11",
     packages=find_packages(include=["portal", "portal.*", "plugins", "plugins.*"]),
     include_package_data=True,
-    package_data={"portal": ["templates/**/*", "migrations/*", "migrations/**/*"]},
+    package_data={
+        "portal": ["templates/**/*", "migrations/*", "migrations/**/*"],
+        "plugins": ["*/templates/**/*"],
+    },
     install_requires=[
         # Lower bounds are the versions tested; upper bounds are the traps
         # recorded in the project's STACK notes (FAB 5 breaks on these).
@@ -26,6 +29,7 @@ setup(
         "rq>=3.0.0",
         "redis>=5.0",
         "croniter>=2.0",
+        "python-stdnum>=2.0",
     ],
     extras_require={
         "postgres": ["psycopg[binary]>=3.2"],
