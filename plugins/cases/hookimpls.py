@@ -2,19 +2,31 @@
 
 from __future__ import annotations
 
+import logging
+
+import sqlalchemy as sa
 from flask_appbuilder import AppBuilder
 from sqlalchemy.orm import Session
 
 from portal import hookimpl
-from portal.security.roles import READ
+from portal.security.roles import MENU, READ
 from portal.settings import StateProfile
+
+logger = logging.getLogger(__name__)
 
 
 @hookimpl
 def spkms_register_models() -> list[type]:
-    from plugins.cases.models import CaseType
+    from plugins.cases import models
 
-    return [CaseType]
+    return [
+        models.CaseType,
+        models.Case,
+        models.CaseNumberSeries,
+        models.CaseParty,
+        models.Hearing,
+        models.Document,
+    ]
 
 
 @hookimpl
@@ -26,9 +38,29 @@ def spkms_register_views(appbuilder: AppBuilder) -> None:
 
 @hookimpl
 def spkms_register_roles() -> dict[str, list[tuple[str, str]]]:
-    read = [(r"CaseType(View|Api)", READ), (r"(Kes|Jenis Kes)", "menu_access")]
-    readers = ("Chief Registrar", "Registrar", "Judge", "Clerk", "Cashier")
-    return dict.fromkeys((*readers, "Records Officer"), read)
+    menus = (r"(Kes|Jenis Kes|Senarai Kes|Perbicaraan|Daftar Kes)", MENU)
+    read = [
+        (r"(CaseType|Case|CaseParty|Hearing|Document)(View|Api)", READ),
+        menus,
+    ]
+    register = [
+        (r"RegistrationView", r"can_(register|lookup)"),
+        (r"CaseApi", r"can_register"),
+    ]
+    manage = [
+        (r"CaseView", r"can_edit"),
+        (r"(CaseParty|Hearing|Document)View", r"can_edit"),
+        (r"CaseStatusView", r"can_(change_status|schedule)"),
+        (r"CaseApi", r"can_status"),
+    ]
+    return {
+        "Chief Registrar": [*read, *register, *manage],
+        "Registrar": [*read, *register, *manage],
+        "Judge": [*read, (r"CaseStatusView", r"can_(change_status|schedule)")],
+        "Clerk": [*read, *register],
+        "Cashier": [(r"(CaseType|Case)(View|Api)", READ), menus],
+        "Records Officer": [(r"(CaseType|Case)(View|Api)", READ), menus],
+    }
 
 
 @hookimpl
@@ -36,3 +68,60 @@ def spkms_load_profile(profile: StateProfile, session: Session) -> int:
     from plugins.cases.profile import load_case_types
 
     return load_case_types(profile, session)
+
+
+@hookimpl
+def spkms_repoint_party(session: Session, from_party_id: int, to_party_id: int) -> int:
+    """Move the duplicate's places in cases onto the surviving profile."""
+    from plugins.cases.models import CaseParty
+
+    moved = 0
+    for link in session.scalars(
+        sa.select(CaseParty).where(CaseParty.party_id == from_party_id)
+    ):
+        clash = session.scalar(
+            sa.select(CaseParty).where(
+                CaseParty.case_id == link.case_id,
+                CaseParty.party_id == to_party_id,
+                CaseParty.role == link.role,
+            )
+        )
+        if clash is not None:
+            # Both profiles already stand in this case in the same role.
+            session.delete(link)
+        else:
+            link.party_id = to_party_id
+        moved += 1
+    return moved
+
+
+@hookimpl
+def spkms_on_case_registered(
+    case_id: int, court_id: int, registered_from_court_id: int
+) -> None:
+    """Tell the owning court's registrars about the new case."""
+    from plugins.cases.models import Case
+    from plugins.cases.services import registrars_of
+    from portal.extensions import db
+    from portal.notifications import notify
+
+    case = db.session.get(Case, case_id)
+    if case is None:
+        logger.warning("case_registered for a missing case id=%s", case_id)
+        return
+    origin = ""
+    if registered_from_court_id != court_id:
+        origin = f" (didaftarkan di {case.registered_from.name})"
+    notify(
+        registrars_of(court_id),
+        subject=f"Kes baharu {case.case_number}{origin}",
+        body=f"{case.case_type.name}: {case.title}",
+        link=f"/cases/show/{case.id}",
+    )
+
+
+@hookimpl(trylast=True)
+def spkms_demo_data(profile: StateProfile, session: Session) -> None:
+    from plugins.cases.demo import add_demo_cases
+
+    add_demo_cases(session)

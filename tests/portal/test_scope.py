@@ -74,11 +74,97 @@ def _sealed_note(app: Flask, court: int) -> dict[str, Any]:
     }
 
 
+_mykad_serial = iter(range(1, 10_000))
+
+
+def _case_in(app: Flask, court: int) -> int:
+    """A case of ``court`` (inserted directly: the factories test scope, not rules)."""
+    from datetime import UTC, datetime
+
+    from plugins.cases.models import Case, CaseType
+
+    with app.app_context():
+        case_type = db.session.scalar(sa.select(CaseType).where(CaseType.code == "055"))
+        case = Case(
+            court_id=court,
+            case_type_id=case_type.id,
+            year=2026,
+            case_number=f"SKOP-{_token()}",
+            title="Kes ujian skop",
+            registered_at=datetime.now(UTC),
+            registered_from_id=court,
+        )
+        db.session.add(case)
+        db.session.commit()
+        return case.id
+
+
+def _case(app: Flask, court: int) -> dict[str, Any]:
+    from datetime import UTC, datetime
+
+    from plugins.cases.models import CaseType
+
+    with app.app_context():
+        type_id = db.session.scalar(
+            sa.select(CaseType.id).where(CaseType.code == "055")
+        )
+    return {
+        "court_id": court,
+        "case_type_id": type_id,
+        "year": 2026,
+        "case_number": f"SKOP-{_token()}",
+        "title": f"Kes {_token()}",
+        "registered_at": datetime.now(UTC),
+        "registered_from_id": court,
+    }
+
+
+def _case_party(app: Flask, court: int) -> dict[str, Any]:
+    from plugins.parties import services as parties
+
+    case_id = _case_in(app, court)
+    with app.app_context():
+        party = parties.create_party(
+            identity_type="mykad",
+            identity_number=f"900202-11-{next(_mykad_serial) + 5000:04d}",
+            full_name="Pihak Ujian Skop",
+        )
+        db.session.commit()
+        return {"case_id": case_id, "party_id": party.id, "role": "plaintif"}
+
+
+def _hearing(app: Flask, court: int) -> dict[str, Any]:
+    from datetime import UTC, datetime
+
+    return {
+        "case_id": _case_in(app, court),
+        "kind": "sebutan",
+        "starts_at": datetime(2027, 1, 5, 1, 0, tzinfo=UTC),
+        "courtroom": "Bilik 1",
+    }
+
+
+def _document(app: Flask, court: int) -> dict[str, Any]:
+    return {
+        "case_id": _case_in(app, court),
+        "doc_type": "Afidavit",
+        "filename": "afidavit.pdf",
+        "content_type": "application/pdf",
+        "size_bytes": 4,
+        "sha256": "0" * 64,
+        "content": b"%PDF",
+    }
+
+
 #: Table name -> function returning column values of a new row in ``court``.
 #: A plugin that adds a scoped table adds its factory here.
 FACTORIES: dict[str, Callable[[Flask, int], dict[str, Any]]] = {
     "judge": _judge,
     "sample_sealed_note": _sealed_note,
+    "court_case": _case,
+    "case_party": _case_party,
+    "hearing": _hearing,
+    "case_document": _document,
 }
 
 
@@ -495,7 +581,12 @@ SCREEN_REFUSALS = (
 
 def _court_writers(app: Flask) -> list[Any]:
     """Scoped views whose add form or API names the owning court."""
-    found = [view for view in scoped_views(app) if "court" in (view.add_columns or [])]
+    found = [
+        view
+        for view in scoped_views(app)
+        if "court" in (view.add_columns or [])
+        and {"can_add", "can_post"} & set(view.base_permissions or [])
+    ]
     assert found, "no scoped view lets the officer choose a court"
     return found
 
@@ -539,6 +630,8 @@ def test_moving_a_record_to_another_court_is_refused(world: World) -> None:
     app = world.app
     for view in scoped_views(app):
         if "court" not in (view.edit_columns or []):
+            continue
+        if not {"can_edit", "can_put"} & set(view.base_permissions or []):
             continue
         model = view.datamodel.obj
         table = model.__tablename__
@@ -620,7 +713,10 @@ def _screen_choices(
     if access.is_scoped(view.datamodel.obj):
         pages["edit_columns"] = f"{view.route_base}/edit/{world.in_a[table]}"
     found: dict[str, dict[str, set[str]]] = {}
+    routes = {"add_columns": "add", "edit_columns": "edit"}
     for kind in kinds & set(pages):
+        if routes[kind] in (view.exclude_route_methods or set()):
+            continue  # the screen has no such form at all
         response = world.client.get(pages[kind])
         if response.status_code == 302:
             continue  # a read-only screen: FAB redirects, there is no form
