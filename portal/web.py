@@ -21,6 +21,7 @@ from flask import (
     render_template,
     request,
 )
+from sqlalchemy.exc import DataError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from portal.security.access import OutOfScope
@@ -71,13 +72,37 @@ def init_app(app: Flask) -> None:
         # One answer for a record out of scope and one that never existed.
         if request.path.startswith("/api/"):
             return jsonify(message="Not found"), 404
-        appbuilder = current_app.appbuilder
-        page = render_template(
-            "spkms/not_found.html",
-            base_template=appbuilder.base_template,
-            appbuilder=appbuilder,
-        )
-        return page, 404
+        return _render_not_found(), 404
+
+    app.register_error_handler(DataError, _bad_value)
+
+
+def _bad_value(exc: DataError) -> Any:
+    """A value the database could not take (e.g. ``/courts/show/abc``).
+
+    Nothing was written: the session is rolled back. On a record URL the answer
+    is the same 404 as for a missing record; elsewhere a plain 400.
+    """
+    from portal.extensions import db
+
+    db.session.rollback()
+    logger.info("value refused by the database: %s", str(exc.orig).splitlines()[0])
+    if (request.view_args or {}).get("pk") is not None:
+        if request.path.startswith("/api/"):
+            return jsonify(message="Not found"), 404
+        return _render_not_found(), 404
+    if request.path.startswith("/api/"):
+        return jsonify(message="A value does not fit its field"), 400
+    return "Nilai tidak sah", 400
+
+
+def _render_not_found() -> str:
+    appbuilder = current_app.appbuilder
+    return render_template(
+        "spkms/not_found.html",
+        base_template=appbuilder.base_template,
+        appbuilder=appbuilder,
+    )
 
 
 def configure_logging(level: int = logging.INFO) -> None:

@@ -99,3 +99,13 @@ def test_cli_prints_one_line_for_a_wrong_setting(tmp_path) -> None:
     assert result.returncode != 0
     assert "SPKMS_STATE: no state profile" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_a_malformed_key_on_a_plain_screen_is_a_404(app, client) -> None:
+    """FAB's own screens take any text as a key; PostgreSQL refuses 'abc'."""
+    from tests.conftest import login, make_officer
+
+    admin = make_officer(app, "Admin")
+    login(client, admin.username)
+    assert client.get("/courts/show/abc").status_code == 404
+    assert client.get("/courts/list/").status_code == 200
