@@ -324,8 +324,10 @@ class EarlierCase:
 def earlier_cases(party_id: int) -> list[EarlierCase]:
     """Every case of the person in every court of the state.
 
-    Cases the officer may not open (another court's, or confidential) show
-    only that one exists and at which court, so the clerk knows to ask.
+    Registration needs the person's history across the state, so the
+    essentials (number, type, status, role, court) of every non-confidential
+    case are shown whatever the officer's courts. A confidential case the
+    officer may not open shows only that one exists and at which court.
     """
     rows = db.session.execute(
         sa.select(Case, CaseParty.role, Court)
@@ -345,7 +347,7 @@ def earlier_cases(party_id: int) -> list[EarlierCase]:
         visible_ids = set(db.session.scalars(query))
     found = []
     for case, role, court in rows:
-        if case.id in visible_ids:
+        if not case.confidential or case.id in visible_ids:
             found.append(
                 EarlierCase(
                     court_code=court.code,

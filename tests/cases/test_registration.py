@@ -149,12 +149,33 @@ def test_confidential_cases_show_only_where_they_are(app_ctx) -> None:
             ],
         )
     )
+    plain = services.register_case(
+        registration(
+            "11005",
+            user=clerk_a,
+            from_court="11001",
+            parties=[
+                services.PartyInput(
+                    role="plaintif", party_id=sealed.parties[0].party_id
+                ),
+                services.PartyInput(
+                    role="defendan",
+                    identity_number=mykad(),
+                    details={"full_name": "Yusri bin Daud"},
+                ),
+            ],
+        )
+    )
     act_as(app_ctx, clerk_b)
     found = services.earlier_cases(sealed.parties[0].party_id)
     by_court = {f.court_code: f for f in found}
     assert (
         by_court["11004"].visible
         and by_court["11004"].case_number == open_case.case_number
+    )
+    # Another court's ordinary case shows its essentials to any clerk.
+    assert (
+        by_court["11005"].visible and by_court["11005"].case_number == plain.case_number
     )
     assert not by_court["11001"].visible
     assert by_court["11001"].case_number is None
