@@ -53,6 +53,11 @@ LANGUAGES = {
     "en": {"flag": "gb", "name": "English"},
 }
 
+# Uploaded case documents: the named limit, and a request-size backstop a
+# little above it so an oversized body is cut off before the form is parsed.
+SPKMS_DOCUMENT_MAX_BYTES = 10 * 1024 * 1024
+MAX_CONTENT_LENGTH = 12 * 1024 * 1024
+
 WTF_CSRF_ENABLED = True
 PERMANENT_SESSION_LIFETIME = 8 * 3600  # one working day
 SESSION_COOKIE_HTTPONLY = True
