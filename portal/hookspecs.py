@@ -9,9 +9,15 @@ says when, with what, and what the host does with the answer. Families:
 - ``spkms_on_*``: events, called by a job after the transaction that caused
   them has committed (a rolled-back transaction fires nothing).
 
-Registry hooks for allocation strategies, reminder rules, agency connectors and
-fee types join this module with the plugins that call them; a hook is declared
-only once the host calls it and a test covers it.
+- ``spkms_*_strategies`` (and later ``_rules``, ``_connectors``, ``_types``):
+  registries, each answering a name-to-implementation mapping that the state
+  profile chooses from;
+- ``spkms_assign_judge`` / ``spkms_repoint_party``: decisions and changes a
+  plugin makes inside another plugin's transaction.
+
+Registry hooks for reminder rules, agency connectors and fee types join this
+module with the plugins that call them; a hook is declared only once something
+calls it and a test covers it.
 """
 
 from __future__ import annotations
@@ -120,6 +126,23 @@ def spkms_repoint_party(session: Session, from_party_id: int, to_party_id: int) 
     commit or roll back together. Change rows through the ORM so each change is
     versioned; return how many rows were changed.
     """
+
+
+@hookspec(firstresult=True)
+def spkms_assign_judge(session: Session, case_id: int) -> int | None:
+    """Choose, and record, the judge of a case being registered.
+
+    Called by the cases plugin inside the registration transaction after the
+    case row is flushed. Return the chosen judge's id, or ``None`` to leave the
+    case unassigned (nobody eligible, or the strategy failed: never raise, the
+    registration must not fail for it). The first answer that is not ``None``
+    wins.
+    """
+
+
+@hookspec
+def spkms_on_judge_assigned(case_id: int, judge_id: int) -> None:
+    """A judge was assigned to a case (after commit): by draw, override or rebalance."""
 
 
 @hookspec

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+import click
 import sqlalchemy as sa
 from flask_appbuilder import AppBuilder
 from sqlalchemy.orm import Session
@@ -18,6 +19,7 @@ logger = logging.getLogger(__name__)
 @hookimpl
 def spkms_register_models() -> list[type]:
     from plugins.cases import models
+    from plugins.cases.efiling import EFiling
 
     return [
         models.CaseType,
@@ -26,6 +28,7 @@ def spkms_register_models() -> list[type]:
         models.CaseParty,
         models.Hearing,
         models.Document,
+        EFiling,
     ]
 
 
@@ -52,12 +55,21 @@ def spkms_register_roles() -> dict[str, list[tuple[str, str]]]:
         (r"(CaseParty|Hearing|Document)View", r"can_edit"),
         (r"CaseStatusView", r"can_(change_status|schedule)"),
         (r"CaseApi", r"can_status"),
+        (r"DocumentFileView", r"can_(upload|download|seal)"),
+    ]
+    efilings = [
+        (r"EFilingView", r"can_(list|show|accept|return)"),
+        (r"e-Failing", MENU),
     ]
     return {
-        "Chief Registrar": [*read, *register, *manage],
-        "Registrar": [*read, *register, *manage],
-        "Judge": [*read, (r"CaseStatusView", r"can_(change_status|schedule)")],
-        "Clerk": [*read, *register],
+        "Chief Registrar": [*read, *register, *manage, *efilings],
+        "Registrar": [*read, *register, *manage, *efilings],
+        "Judge": [
+            *read,
+            (r"CaseStatusView", r"can_(change_status|schedule)"),
+            (r"DocumentFileView", r"can_(download|seal)"),
+        ],
+        "Clerk": [*read, *register, (r"DocumentFileView", r"can_(upload|download)")],
         "Cashier": [(r"(CaseType|Case)(View|Api)", READ), menus],
         "Records Officer": [(r"(CaseType|Case)(View|Api)", READ), menus],
     }
@@ -68,6 +80,14 @@ def spkms_load_profile(profile: StateProfile, session: Session) -> int:
     from plugins.cases.profile import load_case_types
 
     return load_case_types(profile, session)
+
+
+@hookimpl
+def spkms_register_cli_commands() -> list[click.Command]:
+    """``spkms import-legacy``: cases and parties from the first SPKMS."""
+    from plugins.cases.legacy import import_legacy_command
+
+    return [import_legacy_command]
 
 
 @hookimpl
@@ -123,5 +143,7 @@ def spkms_on_case_registered(
 @hookimpl(trylast=True)
 def spkms_demo_data(profile: StateProfile, session: Session) -> None:
     from plugins.cases.demo import add_demo_cases
+    from plugins.cases.efiling import add_demo_efilings
 
     add_demo_cases(session)
+    add_demo_efilings(session)

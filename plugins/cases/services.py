@@ -229,6 +229,7 @@ def register_case(request: Registration) -> Case:
             )
         session.add(case)
         session.flush()
+        case.judge_id = _assign_judge(case)
         emit(
             "case_registered",
             case_id=case.id,
@@ -248,6 +249,16 @@ def register_case(request: Registration) -> Case:
         request.registered_by_id,
     )
     return case
+
+
+def _assign_judge(case: Case) -> int | None:
+    """Ask the enabled allocation plugin (if any) for the case's judge."""
+    from portal.app import spkms
+
+    judge_id = spkms().hook.spkms_assign_judge(session=db.session, case_id=case.id)
+    if judge_id is not None:
+        emit("judge_assigned", case_id=case.id, judge_id=judge_id)
+    return judge_id
 
 
 def change_status(case: Case, new_status: str, *, reason: str | None = None) -> Case:
@@ -287,7 +298,10 @@ def schedule_hearing(
         raise CaseError("starts_at", "must carry a time zone")
     if case.status not in CaseStatus.OPEN:
         raise CaseError("case", f"is {case.status_label}; no hearing can be fixed")
-    hearing = Hearing(case=case, kind=kind, starts_at=starts_at, courtroom=courtroom)
+    # Stored in UTC: SQLite keeps no time zone, so anything else reads back wrong.
+    hearing = Hearing(
+        case=case, kind=kind, starts_at=starts_at.astimezone(UTC), courtroom=courtroom
+    )
     db.session.add(hearing)
     if case.status == CaseStatus.REGISTERED:
         old = case.status

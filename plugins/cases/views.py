@@ -29,7 +29,7 @@ from flask_appbuilder.api import protect, safe
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import permission_name
 
-from plugins.cases import services
+from plugins.cases import documents, services
 from plugins.cases.models import (
     Case,
     CaseParty,
@@ -39,6 +39,7 @@ from plugins.cases.models import (
     Hearing,
     HearingKind,
     PartyRole,
+    Sealing,
 )
 from portal.extensions import db
 from portal.models import Court
@@ -189,10 +190,13 @@ class DocumentView(ScopedModelView):
         "sha256",
         "sealed",
     ]
-    edit_columns = ["sealed"]
-    base_permissions = ["can_list", "can_show", "can_edit"]
-    # Rows are made by registration and removed never: no add/delete routes.
-    exclude_route_methods = {"add", "delete", "download"}
+    base_permissions = ["can_list", "can_show"]
+    # Rows are made by upload and removed never, and sealing has its own
+    # endpoint and permission (``documents.DocumentFileView``): no edit here.
+    exclude_route_methods = {"add", "edit", "delete", "download"}
+    formatters_columns = {"sealed": lambda level: Sealing.LABELS.get(level, level)}
+    show_template = "cases/documents_show.html"
+    extra_args = {"sealing_levels": Sealing.LABELS}
     label_columns = {
         "case": "Kes",
         "doc_type": "Jenis Dokumen",
@@ -258,6 +262,8 @@ class CaseView(ScopedModelView):
     extra_args = {
         "status_labels": CaseStatus.LABELS,
         "hearing_kinds": HearingKind.LABELS,
+        "document_types": documents.DOCUMENT_TYPES,
+        "sealing_levels": Sealing.LABELS,
     }
 
 
@@ -558,7 +564,11 @@ def register(appbuilder: AppBuilder) -> None:
     appbuilder.add_view(HearingView, "Perbicaraan", category="Kes")
     appbuilder.add_view_no_menu(CasePartyView)
     appbuilder.add_view_no_menu(DocumentView)
+    documents.register(appbuilder)
     appbuilder.add_view_no_menu(CaseStatusView)
     appbuilder.add_view(CaseTypeView, "Jenis Kes", category="Kes")
     appbuilder.add_api(CaseTypeApi)
     appbuilder.add_api(CaseApi)
+    from plugins.cases import efiling_views
+
+    efiling_views.register(appbuilder)

@@ -165,6 +165,18 @@ FACTORIES: dict[str, Callable[[Flask, int], dict[str, Any]]] = {
     "case_party": _case_party,
     "hearing": _hearing,
     "case_document": _document,
+    # A waiting e-filing; its case type does not matter to the scope.
+    "efiling": lambda app, court: {
+        "reference": f"EF-{_token().upper()}",
+        "court_id": court,
+        "case_type_id": _case(app, court)["case_type_id"],
+        "title": f"Tuntutan {_token()}",
+        "applicant_name": "Pemohon Ujian Skop",
+        "applicant_identity_type": "mykad",
+        "applicant_identity_number": "900202115001",
+        "applicant_nationality": "MYS",
+        "applicant_phone": "0199876543",
+    },
 }
 
 
