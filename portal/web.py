@@ -47,7 +47,8 @@ def init_app(app: Flask) -> None:
     proxies = int(app.config.get("SPKMS_TRUSTED_PROXIES") or 0)
     if proxies:
         # Only as many hops as there are trusted proxies are believed.
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
+        fixed = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
+        app.wsgi_app = fixed  # type: ignore[method-assign]
 
     id_filter = RequestIdFilter()
     for handler in logging.getLogger().handlers:

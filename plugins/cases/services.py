@@ -82,15 +82,8 @@ def format_case_number(court_code: str, type_code: str, running: int, year: int)
     return f"{court_code}-{type_code}-{running:04d}-{year}"
 
 
-def take_running_number(court_id: int, case_type_id: int, year: int) -> int:
-    """Take the next running number for the series in the current transaction.
-
-    The series row is created if missing (a conflict-free insert, safe when
-    two first registrations race) and then bumped by one UPDATE ... RETURNING:
-    PostgreSQL holds the row lock, SQLite the database write lock, until the
-    transaction ends, so concurrent registrations queue and none shares or
-    skips a number. A rollback gives the number back.
-    """
+def ensure_series(court_id: int, case_type_id: int, year: int) -> None:
+    """Create the number series row if missing; safe when two callers race."""
     session = db.session
     dialect = session.get_bind().dialect.name
     insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(
@@ -101,6 +94,19 @@ def take_running_number(court_id: int, case_type_id: int, year: int) -> int:
             court_id=court_id, case_type_id=case_type_id, year=year, last_number=0
         ).on_conflict_do_nothing(index_elements=["court_id", "case_type_id", "year"])
     )
+
+
+def take_running_number(court_id: int, case_type_id: int, year: int) -> int:
+    """Take the next running number for the series in the current transaction.
+
+    The series row is created if missing (a conflict-free insert, safe when
+    two first registrations race) and then bumped by one UPDATE ... RETURNING:
+    PostgreSQL holds the row lock, SQLite the database write lock, until the
+    transaction ends, so concurrent registrations queue and none shares or
+    skips a number. A rollback gives the number back.
+    """
+    session = db.session
+    ensure_series(court_id, case_type_id, year)
     return session.execute(
         sa.update(CaseNumberSeries)
         .where(

@@ -18,7 +18,6 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import current_app, g
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from plugins.cases.legacy.checks import (
@@ -38,6 +37,7 @@ from plugins.cases.legacy.exports import (
     read_party_export,
 )
 from plugins.cases.models import Case, CaseNumberSeries, CaseParty, CaseType
+from plugins.cases.services import ensure_series
 from plugins.parties import services as parties
 from portal.extensions import db
 from portal.models import Court
@@ -96,15 +96,7 @@ def keep_series_past(court_id: int, case_type_id: int, year: int, running: int) 
     if missing and updated in the import's transaction, like a registration.
     """
     session = db.session
-    dialect = session.get_bind().dialect.name
-    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(
-        CaseNumberSeries
-    )
-    session.execute(
-        insert.values(
-            court_id=court_id, case_type_id=case_type_id, year=year, last_number=0
-        ).on_conflict_do_nothing(index_elements=["court_id", "case_type_id", "year"])
-    )
+    ensure_series(court_id, case_type_id, year)
     session.execute(
         sa.update(CaseNumberSeries)
         .where(
