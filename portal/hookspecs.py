@@ -128,6 +128,18 @@ def spkms_repoint_party(session: Session, from_party_id: int, to_party_id: int) 
     """
 
 
+@hookspec
+def spkms_allocation_strategies() -> dict[str, Callable[..., Any]]:
+    """Return allocation strategies by name.
+
+    The allocation plugin merges every plugin's answer (a name given twice
+    stops start-up) and uses the one the state profile names for the case's
+    court and type. Each is called as ``strategy(candidates, context)`` with
+    the eligible judges and their loads (``plugins.allocation.strategies``
+    ``Candidate`` and ``DrawContext``) and answers a ``Choice`` or a judge id.
+    """
+
+
 @hookspec(firstresult=True)
 def spkms_assign_judge(session: Session, case_id: int) -> int | None:
     """Choose, and record, the judge of a case being registered.

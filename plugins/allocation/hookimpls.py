@@ -1,5 +1,102 @@
-"""Hook implementations of the allocation plugin.
+"""Hook implementations of the allocation plugin."""
 
-TODO(not built yet): the plugin loads but contributes nothing until its own
-work lands; see the project's open issues for what it will hold.
-"""
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import click
+from flask_appbuilder import AppBuilder
+from sqlalchemy.orm import Session
+
+from portal import hookimpl
+from portal.security.roles import MENU
+
+logger = logging.getLogger(__name__)
+
+_ELIGIBILITY_VIEWS = r"Judge(Leave|Coverage|Competence|Conflict)View"
+_MENUS = (
+    r"(Peruntukan Hakim|Cuti Hakim|Liputan Mahkamah|Bidang Kuasa Hakim"
+    r"|Konflik Kepentingan|Rekod Peruntukan|Beban Kerja Hakim)"
+)
+
+
+@hookimpl
+def spkms_register_models() -> list[type]:
+    from plugins.allocation import models
+
+    return [
+        models.JudgeCoverage,
+        models.JudgeCompetence,
+        models.JudgeLeave,
+        models.JudgeConflict,
+        models.AllocationRecord,
+    ]
+
+
+@hookimpl
+def spkms_allocation_strategies() -> dict[str, Callable[..., Any]]:
+    """``least_loaded``, ``round_robin`` and ``balanced_draw``."""
+    from plugins.allocation.strategies import BUILTIN_STRATEGIES
+
+    return dict(BUILTIN_STRATEGIES)
+
+
+@hookimpl
+def spkms_register_views(appbuilder: AppBuilder) -> None:
+    """The screens, after checking ``[allocation]`` so a bad profile stops start-up."""
+    from flask import current_app
+
+    from plugins.allocation import services, views
+    from portal.app import spkms
+
+    state = spkms()
+    current_app.extensions[services.EXTENSION_KEY] = services.build_runtime(
+        state.hook, state.profile
+    )
+    views.register(appbuilder)
+
+
+@hookimpl
+def spkms_register_roles() -> dict[str, list[tuple[str, str]]]:
+    """Registrars and the allocation administrator keep eligibility; others read.
+
+    ``Allocation Override`` reads the records; its override right is checked by
+    ``services.override`` (never together with a configuring role).
+    """
+    keep = [
+        (_ELIGIBILITY_VIEWS, r"can_(list|show|add|edit|delete)"),
+        (r"AllocationRecordView", r"can_(list|show)"),
+        (r"WorkloadView", r"can_show"),
+        (_MENUS, MENU),
+    ]
+    read = [
+        (r"AllocationRecordView", r"can_(list|show)"),
+        (r"WorkloadView", r"can_show"),
+        (_MENUS, MENU),
+    ]
+    return {
+        "Registrar": keep,
+        "Chief Registrar": keep,
+        "Allocation Admin": keep,
+        "Judge": read,
+        "Auditor": read,
+        "Allocation Override": read,
+    }
+
+
+@hookimpl
+def spkms_assign_judge(session: Session, case_id: int) -> int | None:
+    """Allocate the case being registered; ``None`` leaves it unassigned."""
+    from plugins.allocation.services import assign_on_registration
+
+    return assign_on_registration(session, case_id)
+
+
+@hookimpl
+def spkms_register_cli_commands() -> list[click.Command]:
+    """``spkms allocation simulate``."""
+    from plugins.allocation.cli import allocation_command
+
+    return [allocation_command]

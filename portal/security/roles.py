@@ -60,6 +60,8 @@ ROLE_LABELS = {
     "Records Officer": "Pegawai Rekod",
     "Links Officer": "Pegawai Rangkaian",
     "Auditor": "Juruaudit",
+    "Allocation Admin": "Pentadbir Peruntukan",
+    "Allocation Override": "Pegawai Pindaan Peruntukan",
     "Public": "Awam",
 }
 

@@ -17,6 +17,7 @@ import re
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 import pytest
@@ -156,6 +157,88 @@ def _document(app: Flask, court: int) -> dict[str, Any]:
     }
 
 
+def _file_location(app: Flask, court: int) -> dict[str, Any]:
+    return {"court_id": court, "kind": "bangunan", "name": f"Blok {_token()}"}
+
+
+def _case_file_in(app: Flask, court: int) -> int:
+    """A volume of a new case of ``court``, kept on a new shelf there."""
+    from plugins.filetracking.models import CaseFile, FileLocation
+
+    case_id = _case_in(app, court)
+    with app.app_context():
+        shelf = FileLocation(**_file_location(app, court))
+        file = CaseFile(
+            court_id=court,
+            case_id=case_id,
+            volume=1,
+            label=f"SKOP-{_token().upper()}/J1",
+            location=shelf,
+        )
+        db.session.add(file)
+        db.session.commit()
+        return file.id
+
+
+def _case_file(app: Flask, court: int) -> dict[str, Any]:
+    return {
+        "court_id": court,
+        "case_id": _case_in(app, court),
+        "volume": 1,
+        "label": f"SKOP-{_token().upper()}/J1",
+        "state": "ada",
+    }
+
+
+def _file_movement(app: Flask, court: int) -> dict[str, Any]:
+    from datetime import UTC, datetime
+
+    by = make_officer(app, "Records Officer", (COURT_A,))
+    return {
+        "file_id": _case_file_in(app, court),
+        "kind": "open",
+        "by_id": by.id,
+        "at": datetime.now(UTC),
+    }
+
+
+def _judge_in(app: Flask, court: int) -> int:
+    """A judge of ``court`` (inserted directly), for rows owned through a judge."""
+    values = _judge(app, court)
+    with app.app_context():
+        judge = Judge(**values)
+        db.session.add(judge)
+        db.session.commit()
+        return judge.id
+
+
+def _judge_conflict(app: Flask, court: int) -> dict[str, Any]:
+    from plugins.parties import services as parties
+
+    judge_id = _judge_in(app, court)
+    with app.app_context():
+        party = parties.create_party(
+            identity_type="mykad",
+            identity_number=f"900202-11-{next(_mykad_serial) + 5000:04d}",
+            full_name="Pihak Konflik Skop",
+        )
+        db.session.commit()
+        return {"judge_id": judge_id, "party_id": party.id, "reason": "Saudara"}
+
+
+def _allocation_record(app: Flask, court: int) -> dict[str, Any]:
+    # The record's hash and chain link are filled in when it is inserted.
+    return {
+        "case_id": _case_in(app, court),
+        "court_id": court,
+        "kind": "unassigned",
+        "candidates": [],
+        "params": {},
+        "reason_code": "tiada_hakim_layak",
+        "reason_text": "Rekod ujian skop",
+    }
+
+
 #: Table name -> function returning column values of a new row in ``court``.
 #: A plugin that adds a scoped table adds its factory here.
 FACTORIES: dict[str, Callable[[Flask, int], dict[str, Any]]] = {
@@ -165,6 +248,22 @@ FACTORIES: dict[str, Callable[[Flask, int], dict[str, Any]]] = {
     "case_party": _case_party,
     "hearing": _hearing,
     "case_document": _document,
+    "judge_leave": lambda app, court: {
+        "judge_id": _judge_in(app, court),
+        "starts_on": date(2027, 1, 4),
+        "ends_on": date(2027, 1, 8),
+        "reason": "Cuti ujian skop",
+    },
+    "judge_coverage": lambda app, court: {
+        "judge_id": _judge_in(app, court),
+        "covers_court_id": court,
+    },
+    "judge_competence": lambda app, court: {"judge_id": _judge_in(app, court)},
+    "judge_conflict": _judge_conflict,
+    "allocation_record": _allocation_record,
+    "file_location": _file_location,
+    "case_file": _case_file,
+    "file_movement": _file_movement,
     # A waiting e-filing; its case type does not matter to the scope.
     "efiling": lambda app, court: {
         "reference": f"EF-{_token().upper()}",

@@ -120,3 +120,18 @@ def spkms_register_cli_commands() -> list[click.Command]:
 def spkms_on_profile_loaded(state: str, changes: int) -> None:
     """Note each profile load in the log (the test reads the job's effect)."""
     logger.info("sample saw profile %s loaded with %d changes", state, changes)
+
+
+def lowest_id(candidates: list, context: object) -> int:
+    """The sample state's own rule: the eligible judge with the lowest id.
+
+    Deliberately simple, so a test can tell it apart from every built-in
+    strategy (least_loaded would spread the cases).
+    """
+    return min(candidate.judge_id for candidate in candidates)
+
+
+@hookimpl
+def spkms_allocation_strategies() -> dict[str, object]:
+    """``sample_lowest_id``: a strategy a state's profile can select."""
+    return {"sample_lowest_id": lowest_id}
