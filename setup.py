@@ -30,6 +30,7 @@ setup(
         "redis>=5.0",
         "croniter>=2.0",
         "python-stdnum>=2.0",
+        "reportlab>=4.0",
     ],
     extras_require={
         "postgres": ["psycopg[binary]>=3.2"],

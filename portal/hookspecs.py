@@ -158,6 +158,15 @@ def spkms_on_judge_assigned(case_id: int, judge_id: int) -> None:
 
 
 @hookspec
+def spkms_on_file_moved(file_id: int, movement_id: int, kind: str) -> None:
+    """A case-file volume moved (after commit).
+
+    ``kind`` is open, checkout, return, transfer_location, transfer_court or
+    receive; the movement row holds who, when, from and to.
+    """
+
+
+@hookspec
 def spkms_on_officer_posted(user_id: int, court_id: int) -> None:
     """An officer was posted to a court (after the posting committed)."""
 

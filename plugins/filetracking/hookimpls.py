@@ -1,5 +1,91 @@
 """Hook implementations of the filetracking plugin.
 
-TODO(not built yet): the plugin loads but contributes nothing until its own
-work lands; see the project's open issues for what it will hold.
+TODO(no file_moved hookspec yet): movements fire no ``spkms_on_file_moved``
+event; other plugins cannot react to a loan or a transfer until the hook is
+declared in ``portal/hookspecs.py`` and ``services`` emits it after commit.
 """
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from flask_appbuilder import AppBuilder
+
+from portal import hookimpl
+from portal.jobs import Schedule
+from portal.security.roles import MENU, READ
+
+logger = logging.getLogger(__name__)
+
+_VIEWS = r"(CaseFile|FileLocation|FileMovement)View"
+_MENUS = (
+    r"(Fail Kes|Imbas Label|Senarai Fail|Lokasi|Pergerakan Fail"
+    r"|Fail Dalam Pegangan Saya|Fail Lewat Dipulangkan|Semakan Stok)"
+)
+_READER_MENUS = (
+    r"(Fail Kes|Imbas Label|Senarai Fail|Pergerakan Fail"
+    r"|Fail Dalam Pegangan Saya|Fail Lewat Dipulangkan)"
+)
+
+
+@hookimpl
+def spkms_register_models() -> list[type]:
+    from plugins.filetracking import models
+
+    return [models.FileLocation, models.CaseFile, models.FileMovement]
+
+
+@hookimpl
+def spkms_register_views(appbuilder: AppBuilder) -> None:
+    from plugins.filetracking import views
+
+    views.register(appbuilder)
+
+
+@hookimpl
+def spkms_register_roles() -> dict[str, list[tuple[str, str]]]:
+    """The records officer keeps locations and moves files; others look them up.
+
+    Registrars, judges and clerks find where a file is, see its history, their
+    own loans and the overdue list; only the records officer opens volumes,
+    prints labels, records movements and takes stock.
+    """
+    read = [
+        (_VIEWS, READ),
+        (r"FileDeskView", r"can_track"),
+        (_READER_MENUS, MENU),
+    ]
+    manage = [
+        (_VIEWS, READ),
+        (r"FileLocationView", r"can_(add|edit)"),
+        (r"CaseFileView", r"can_print_labels"),
+        (r"FileDeskView", r"can_(track|move|labels|stocktake)"),
+        (_MENUS, MENU),
+    ]
+    return {
+        "Records Officer": manage,
+        "Chief Registrar": read,
+        "Registrar": read,
+        "Judge": read,
+        "Clerk": read,
+    }
+
+
+@hookimpl
+def spkms_register_jobs() -> dict[str, Callable[..., Any]]:
+    """``filetracking.warn_overdue``: notices about volumes kept past due."""
+    from plugins.filetracking.services import warn_overdue
+
+    return {"filetracking.warn_overdue": warn_overdue}
+
+
+@hookimpl
+def spkms_register_schedules() -> list[Schedule]:
+    """Warn about overdue volumes every morning at 08:00, state time.
+
+    Daily rather than on working days: weekends differ between states, and a
+    volume is warned about once per loan whatever the day.
+    """
+    return [Schedule("filetracking.overdue", "0 8 * * *", "filetracking.warn_overdue")]

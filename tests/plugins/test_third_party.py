@@ -39,6 +39,7 @@ from tests.sample import SOURCE_DIR, states_dir_enabling
 
 #: The hooks the sample implements, as the plugin screen must list them.
 SAMPLE_HOOKS = (
+    "spkms_allocation_strategies",
     "spkms_on_officer_posted",
     "spkms_on_profile_loaded",
     "spkms_register_cli_commands",
