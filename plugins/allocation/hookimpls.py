@@ -20,6 +20,12 @@ _MENUS = (
     r"(Peruntukan Hakim|Cuti Hakim|Liputan Mahkamah|Bidang Kuasa Hakim"
     r"|Konflik Kepentingan|Rekod Peruntukan|Beban Kerja Hakim)"
 )
+_OVERRIDE = [(r"OverrideView", r"can_form"), (r"Pinda Peruntukan", MENU)]
+_REBALANCE = [(r"RebalanceView", r"can_(show|apply)"), (r"Pengimbangan Semula", MENU)]
+_FAIRNESS = [
+    (r"FairnessView", r"can_(show|csv)"),
+    (r"Laporan Keadilan Cabutan", MENU),
+]
 
 
 @hookimpl
@@ -62,8 +68,11 @@ def spkms_register_views(appbuilder: AppBuilder) -> None:
 def spkms_register_roles() -> dict[str, list[tuple[str, str]]]:
     """Registrars and the allocation administrator keep eligibility; others read.
 
-    ``Allocation Override`` reads the records; its override right is checked by
-    ``services.override`` (never together with a configuring role).
+    ``Allocation Override`` reads the records and opens the override screen;
+    the right to override is checked by ``services.override`` (never together
+    with a configuring role). Registrars and the chief registrar open the
+    override screen too, to see a case's allocation, and are refused there.
+    They alone rebalance; they, auditors and judges read the fairness report.
     """
     keep = [
         (_ELIGIBILITY_VIEWS, r"can_(list|show|add|edit|delete)"),
@@ -76,13 +85,14 @@ def spkms_register_roles() -> dict[str, list[tuple[str, str]]]:
         (r"WorkloadView", r"can_show"),
         (_MENUS, MENU),
     ]
+    registrar = keep + _OVERRIDE + _REBALANCE + _FAIRNESS
     return {
-        "Registrar": keep,
-        "Chief Registrar": keep,
+        "Registrar": registrar,
+        "Chief Registrar": registrar,
         "Allocation Admin": keep,
-        "Judge": read,
-        "Auditor": read,
-        "Allocation Override": read,
+        "Judge": read + _FAIRNESS,
+        "Auditor": read + _FAIRNESS,
+        "Allocation Override": read + _OVERRIDE,
     }
 
 

@@ -696,9 +696,7 @@ def override(
 
 # --- workload ---------------------------------------------------------------
 
-# TODO(not built yet): rebalancing (preview and apply a redistribution of an
-# absent judge's open cases as "rebalance" records) and the fairness report
-# (each judge's share of draws against the expected share over a period).
+# Rebalancing lives in ``rebalance.py``, the fairness report in ``fairness.py``.
 
 
 @dataclass(frozen=True)

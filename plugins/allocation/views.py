@@ -205,3 +205,10 @@ def register(appbuilder: AppBuilder) -> None:
     appbuilder.add_view(JudgeConflictView, "Konflik Kepentingan", category=CATEGORY)
     appbuilder.add_view(AllocationRecordView, "Rekod Peruntukan", category=CATEGORY)
     appbuilder.add_view(WorkloadView, "Beban Kerja Hakim", category=CATEGORY)
+    from plugins.allocation import screens
+
+    appbuilder.add_view(screens.OverrideView, "Pinda Peruntukan", category=CATEGORY)
+    appbuilder.add_view(screens.RebalanceView, "Pengimbangan Semula", category=CATEGORY)
+    appbuilder.add_view(
+        screens.FairnessView, "Laporan Keadilan Cabutan", category=CATEGORY
+    )

@@ -181,15 +181,19 @@ def open_volume(case: Case, location_id: int | None, *, by_id: int) -> CaseFile:
     return file
 
 
-# TODO(concurrent desks): two officers moving the same volume at the same
-# moment both pass the state check; a SELECT ... FOR UPDATE of the volume in
-# ``_writable`` would queue the second one on PostgreSQL.
 def _writable(file: CaseFile, action: str) -> None:
     """Refuse a movement on a volume the officer may not see, or not move.
 
     Another court's volume is *not found* (``OutOfScope``, logged); a volume on
     its way to the officer's court is visible but only its receipt is theirs.
+    The volume's row is locked and re-read first, so two desks moving the same
+    volume at once queue (PostgreSQL row lock; SQLite's write lock is taken
+    at BEGIN) and the second sees the first one's state.
     """
+    db.session.execute(
+        sa.select(CaseFile.id).where(CaseFile.id == file.id).with_for_update()
+    )
+    db.session.refresh(file)
     access.check(file, action=action)
     allowed = access.allowed_court_ids()
     if action == MovementKind.RECEIVE:

@@ -6,8 +6,6 @@ separate permission (``can_restore``) that only the administrator holds.
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import datetime
 from typing import Any
 
@@ -19,6 +17,7 @@ from flask_appbuilder.security.decorators import permission_name
 
 from portal.audit import trail
 from portal.audit.models import AccessLog
+from portal.exports import to_csv
 from portal.extensions import db
 
 ACCESS_LOG_COLUMNS = [
@@ -35,12 +34,8 @@ ACCESS_LOG_COLUMNS = [
 
 
 def _csv_response(filename: str, header: list[str], rows: list[list[Any]]) -> Response:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(header)
-    writer.writerows(rows)
     return Response(
-        buffer.getvalue(),
+        to_csv(header, rows),
         mimetype="text/csv",
         headers={"Content-Disposition": f"attachment; filename={filename}"},
     )

@@ -130,3 +130,11 @@ def test_bad_filter_is_named(app, client) -> None:
     page = client.get("/audit/changes/?since=yesterday", follow_redirects=True)
     assert page.status_code == 200
     assert "since: expected a date" in page.text
+
+
+def test_exports_defuse_spreadsheet_formulas() -> None:
+    """A name typed as '=HYPERLINK(...)' must not run in the auditor's spreadsheet."""
+    from portal.exports import to_csv
+
+    text = to_csv(["nama", "n"], [["=HYPERLINK(\"x\")", 3], ["Ali", -1]])
+    assert text.splitlines() == ["nama,n", "\"'=HYPERLINK(\"\"x\"\")\",3", "Ali,-1"]
