@@ -136,5 +136,5 @@ def test_exports_defuse_spreadsheet_formulas() -> None:
     """A name typed as '=HYPERLINK(...)' must not run in the auditor's spreadsheet."""
     from portal.exports import to_csv
 
-    text = to_csv(["nama", "n"], [["=HYPERLINK(\"x\")", 3], ["Ali", -1]])
-    assert text.splitlines() == ["nama,n", "\"'=HYPERLINK(\"\"x\"\")\",3", "Ali,-1"]
+    text = to_csv(["nama", "n"], [['=HYPERLINK("x")', 3], ["Ali", -1]])
+    assert text.splitlines() == ["nama,n", '"\'=HYPERLINK(""x"")",3', "Ali,-1"]
