@@ -52,6 +52,17 @@ DEMO_OFFICERS = (
         "hakim.besut", "Mohd Faiz", "bin Omar", "Judge", ("11002",), judge=True
     ),
     DemoOfficer("hakim.mts", "Hasnah", "binti Daud", "Judge", ("11100",), judge=True),
+    DemoOfficer("hakim.hulu", "Zakaria", "bin Mamat", "Judge", ("11003",), judge=True),
+    DemoOfficer(
+        "hakim.kemaman", "Rozita", "binti Ngah", "Judge", ("11004",), judge=True
+    ),
+    DemoOfficer(
+        "hakim.dungun", "Salleh", "bin Deraman", "Judge", ("11005",), judge=True
+    ),
+    DemoOfficer("hakim.setiu", "Halim", "bin Endut", "Judge", ("11006",), judge=True),
+    DemoOfficer(
+        "hakim.marang", "Latifah", "binti Muda", "Judge", ("11007",), judge=True
+    ),
     DemoOfficer("kerani.kt", "Siti", "binti Musa", "Clerk", ("11001",)),
     DemoOfficer("kerani.kemaman", "Faridah", "binti Said", "Clerk", ("11004",)),
     DemoOfficer("juruwang.kt", "Hafiz", "bin Rahman", "Cashier", ("11001",)),
