@@ -18,7 +18,9 @@ from tests.filetracking.conftest import Office, new_case
 
 def _moved(file_id: int) -> list[str]:
     jobs = db.session.scalars(
-        sa.select(OutboxJob).where(OutboxJob.name == "portal.event")
+        sa.select(OutboxJob)
+        .where(OutboxJob.name == "portal.event")
+        .order_by(OutboxJob.id)
     )
     return [
         job.kwargs["payload"]["kind"]
