@@ -246,10 +246,8 @@ def lock_court(session: Session, court_id: int) -> None:
     allows one writer at a time and the registration has already written
     (its running number), so it already holds the database lock.
     """
-    # TODO(pysqlite begins its transaction only at the first write): an
-    # override on SQLite reads the chain's end before it holds the write lock,
-    # so two overrides of one court at the same instant could fork the chain
-    # (verify_chain would then report it). Registration is not affected.
+    # SQLite needs no lock here: every transaction there starts with BEGIN
+    # IMMEDIATE (portal.database), so the chain's end is read under the lock.
     if session.get_bind().dialect.name == "postgresql":
         session.execute(
             sa.text("SELECT pg_advisory_xact_lock(:namespace, :court)"),

@@ -1,8 +1,6 @@
 """Hook implementations of the filetracking plugin.
 
-TODO(no file_moved hookspec yet): movements fire no ``spkms_on_file_moved``
-event; other plugins cannot react to a loan or a transfer until the hook is
-declared in ``portal/hookspecs.py`` and ``services`` emits it after commit.
+Every movement fires ``spkms_on_file_moved`` after commit (see ``services``).
 """
 
 from __future__ import annotations
