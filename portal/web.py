@@ -50,6 +50,11 @@ def init_app(app: Flask) -> None:
         fixed = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
         app.wsgi_app = fixed  # type: ignore[method-assign]
 
+    from portal.timezone import show_local
+
+    # Templates print stored times as the court reads them: {{ t|local_time }}.
+    app.jinja_env.filters["local_time"] = show_local
+
     id_filter = RequestIdFilter()
     for handler in logging.getLogger().handlers:
         handler.addFilter(id_filter)

@@ -26,9 +26,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import current_app
@@ -52,6 +51,7 @@ from plugins.allocation.strategies import (
     Strategy,
     as_choice,
 )
+from portal import timezone
 from portal.models import Court, Judge
 from portal.settings import ConfigError
 
@@ -152,11 +152,7 @@ def settings() -> AllocationSettings:
 
 def local_date(moment: datetime) -> date:
     """The Malaysia (state time zone) date of a UTC moment."""
-    from portal.app import spkms
-
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(ZoneInfo(spkms().profile.timezone)).date()
+    return timezone.local_date(moment)
 
 
 def judges_of_court(session: Session, court_id: int) -> list[int]:

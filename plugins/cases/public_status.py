@@ -12,12 +12,10 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from flask import current_app
 
 from plugins.cases import efiling
 from plugins.cases.efiling import EFiling
@@ -25,6 +23,7 @@ from plugins.cases.models import Case, CaseParty, CaseStatus, Hearing
 from plugins.cases.services import CaseError
 from portal.extensions import db
 from portal.models import utcnow
+from portal.timezone import to_local
 
 if TYPE_CHECKING:
     from plugins.parties.identity import Identity
@@ -46,8 +45,7 @@ class PublicStatus:
 
 def _local(moment: datetime) -> datetime:
     """A stored time in the state's time zone (SQLite hands back naive UTC)."""
-    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-    return aware.astimezone(ZoneInfo(current_app.extensions["spkms"].profile.timezone))
+    return to_local(moment)
 
 
 def _next_hearing(case_id: int) -> datetime | None:

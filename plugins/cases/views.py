@@ -44,6 +44,7 @@ from plugins.cases.models import (
 from portal.extensions import db
 from portal.models import Court
 from portal.security import access
+from portal.timezone import show_local
 from portal.views import ScopedModelRestApi, ScopedModelView
 
 logger = logging.getLogger(__name__)
@@ -158,6 +159,7 @@ class HearingView(ScopedModelView):
     # Rows are made by registration and removed never: no add/delete routes.
     exclude_route_methods = {"add", "delete", "download"}
     base_order = ("starts_at", "asc")
+    formatters_columns = {"starts_at": show_local}
     label_columns = {
         "case": "Kes",
         "kind": "Jenis",
@@ -258,6 +260,7 @@ class CaseView(ScopedModelView):
     base_order = ("registered_at", "desc")
     label_columns = CASE_LABELS
     related_views = [CasePartyView, HearingView, DocumentView]
+    formatters_columns = {"registered_at": show_local, "closed_at": show_local}
     show_template = "cases/show.html"
     extra_args = {
         "status_labels": CaseStatus.LABELS,
