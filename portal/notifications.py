@@ -59,6 +59,29 @@ def notify(
     return count
 
 
+def officers_of(court_id: int, role: str) -> list[int]:
+    """Ids of the active officers posted to ``court_id`` who hold ``role``.
+
+    The usual answer to "who must be told": the court's registrars of a new
+    case, its records officers of an overdue file.
+    """
+    from flask_appbuilder.security.sqla.models import Role, User, assoc_user_role
+
+    from portal.models import OfficerCourt
+
+    return list(
+        db.session.scalars(
+            sa.select(User.id)
+            .join(OfficerCourt, OfficerCourt.user_id == User.id)
+            .join(assoc_user_role, assoc_user_role.c.user_id == User.id)
+            .join(Role, Role.id == assoc_user_role.c.role_id)
+            .where(OfficerCourt.court_id == court_id, Role.name == role, User.active)
+            .distinct()
+            .order_by(User.id)
+        )
+    )
+
+
 def unread_count(user_id: int) -> int:
     """How many unread messages the officer has."""
     return (

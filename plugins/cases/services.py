@@ -389,22 +389,9 @@ def earlier_cases(party_id: int) -> list[EarlierCase]:
 
 def registrars_of(court_id: int) -> list[int]:
     """User ids of the registrars posted to a court (for notices)."""
-    from flask_appbuilder.security.sqla.models import Role, User, assoc_user_role
+    from portal.notifications import officers_of
 
-    from portal.models import OfficerCourt
-
-    return list(
-        db.session.scalars(
-            sa.select(User.id)
-            .join(OfficerCourt, OfficerCourt.user_id == User.id)
-            .join(assoc_user_role, assoc_user_role.c.user_id == User.id)
-            .join(Role, Role.id == assoc_user_role.c.role_id)
-            .where(
-                OfficerCourt.court_id == court_id, Role.name == "Registrar", User.active
-            )
-            .distinct()
-        )
-    )
+    return officers_of(court_id, "Registrar")
 
 
 def judge_for_user(user_id: int) -> Judge | None:

@@ -518,24 +518,9 @@ def overdue_files(today: date | None = None, *, scoped: bool = True) -> list[Cas
 
 def records_officers_of(court_id: int) -> list[int]:
     """User ids of the active records officers posted to a court (for notices)."""
-    from flask_appbuilder.security.sqla.models import Role, assoc_user_role
+    from portal.notifications import officers_of
 
-    from portal.models import OfficerCourt
-
-    return list(
-        db.session.scalars(
-            sa.select(User.id)
-            .join(OfficerCourt, OfficerCourt.user_id == User.id)
-            .join(assoc_user_role, assoc_user_role.c.user_id == User.id)
-            .join(Role, Role.id == assoc_user_role.c.role_id)
-            .where(
-                OfficerCourt.court_id == court_id,
-                Role.name == "Records Officer",
-                User.active,
-            )
-            .distinct()
-        )
-    )
+    return officers_of(court_id, "Records Officer")
 
 
 def warn_overdue(today: date | None = None) -> int:
