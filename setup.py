@@ -31,6 +31,8 @@ setup(
         "croniter>=2.0",
         "python-stdnum>=2.0",
         "reportlab>=4.0",
+        # Each state's public holidays, in Malay, for working-day periods.
+        "holidays>=0.60",
     ],
     extras_require={
         "postgres": ["psycopg[binary]>=3.2"],
@@ -42,6 +44,8 @@ setup(
             # tests/sample.py builds the sample plugin offline with the venv's
             # own setuptools; bdist_wheel is built into setuptools from 70.1.
             "setuptools>=70.1",
+            # A real SMTP server on loopback for the e-mail channel's tests.
+            "aiosmtpd>=1.4",
         ],
     },
     entry_points={

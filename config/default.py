@@ -62,3 +62,15 @@ WTF_CSRF_ENABLED = True
 PERMANENT_SESSION_LIFETIME = 8 * 3600  # one working day
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
+
+# Notifications: every message lands in the officer's inbox; with an SMTP
+# host set it is also e-mailed (portal/mail.py), retried by the job queue
+# when the mail server is down. SPKMS_PUBLIC_URL turns inbox links into
+# addresses an e-mail reader can follow.
+SPKMS_SMTP_HOST = None
+SPKMS_SMTP_PORT = 25
+SPKMS_SMTP_STARTTLS = False
+SPKMS_SMTP_USER = None
+SPKMS_SMTP_PASSWORD = None
+SPKMS_MAIL_FROM = "spkms@localhost"
+SPKMS_PUBLIC_URL = "http://localhost:8080"

@@ -18,6 +18,7 @@ from flask_appbuilder import AppBuilder
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy.orm import configure_mappers
 
+from portal import reminders
 from portal.extensions import db, migrate
 from portal.migrations import with_plugin_branches
 from portal.plugins import PluginInfo, build_manager
@@ -57,6 +58,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.extensions["spkms"] = state
 
     state.models = _collect_models(manager)
+    reminders.init_app(app)
     db.init_app(app)
     _check_database(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
@@ -102,7 +104,7 @@ def _collect_models(manager: pluggy.PluginManager) -> list[type]:
     from portal import models
     from portal.audit import models as audit_models
     from portal.jobs import models as job_models
-    from portal.notifications import Notification
+    from portal.notifications import Notification, NotificationDelivery
 
     collected: list[type] = [
         models.Court,
@@ -112,6 +114,7 @@ def _collect_models(manager: pluggy.PluginManager) -> list[type]:
         audit_models.AccessLog,
         job_models.OutboxJob,
         Notification,
+        NotificationDelivery,
     ]
     for answer in manager.hook.spkms_register_models():
         collected.extend(answer or [])

@@ -9,15 +9,15 @@ says when, with what, and what the host does with the answer. Families:
 - ``spkms_on_*``: events, called by a job after the transaction that caused
   them has committed (a rolled-back transaction fires nothing).
 
-- ``spkms_*_strategies`` (and later ``_rules``, ``_connectors``, ``_types``):
+- ``spkms_*_strategies``, ``_rules``, ``_channels`` (and ``_connectors``,
+  ``_types``):
   registries, each answering a name-to-implementation mapping that the state
   profile chooses from;
 - ``spkms_assign_judge`` / ``spkms_repoint_party``: decisions and changes a
   plugin makes inside another plugin's transaction.
 
-Registry hooks for reminder rules, agency connectors and fee types join this
-module with the plugins that call them; a hook is declared only once something
-calls it and a test covers it.
+Each registry hook is declared here once something calls it and a test
+covers it.
 """
 
 from __future__ import annotations
@@ -33,6 +33,8 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from portal.jobs import Schedule
+    from portal.notifications import Notification
+    from portal.reminders.rules import ReminderRule
     from portal.settings import StateProfile
 
 hookspec = pluggy.HookspecMarker("spkms")
@@ -137,6 +139,30 @@ def spkms_allocation_strategies() -> dict[str, Callable[..., Any]]:
     court and type. Each is called as ``strategy(candidates, context)`` with
     the eligible judges and their loads (``plugins.allocation.strategies``
     ``Candidate`` and ``DrawContext``) and answers a ``Choice`` or a judge id.
+    """
+
+
+@hookspec
+def spkms_reminder_rules() -> list[ReminderRule]:
+    """Return the reminder rules the plugin owns (``portal.reminders.rules``).
+
+    Collected once by ``create_app``; a rule name given twice stops start-up.
+    Each rule answers, as one SQL query, the records it watches with the date
+    its period counts from; the engine applies the periods and audiences of
+    the profile's ``[reminders.rules."<name>"]`` and warns once per record and
+    level. A rule the profile switches off (``enabled = false``) never runs.
+    """
+
+
+@hookspec
+def spkms_notification_channels() -> dict[str, Callable[[Notification, Any], None]]:
+    """Return extra channels (SMS, a messaging app) by name.
+
+    Every inbox message is also offered to each channel by the
+    ``notifications.deliver`` job, after the message committed: the channel is
+    called as ``channel(notification, user)`` and raises to say it failed, in
+    which case the job retries it later (the inbox is never held up). E-mail
+    is the host's own channel, on when ``SPKMS_SMTP_HOST`` is set.
     """
 
 

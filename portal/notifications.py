@@ -1,18 +1,22 @@
 """The in-portal inbox: short messages to officers, with a link to the record.
 
 Plugins call ``notify`` inside their transaction (usually from an event job),
-so a message exists exactly when the change that caused it committed.
+so a message exists exactly when the change that caused it committed. The
+inbox is the record; e-mail (``portal.mail``) and any channel a plugin adds
+through ``spkms_notification_channels`` are copies sent afterwards by the
+``notifications.deliver`` job, which retries a channel that failed without
+ever holding the inbox up.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from flask import g, redirect, request
+from flask import current_app, g, redirect, request
 from flask_appbuilder import AppBuilder, ModelView, action, expose, has_access
 from flask_appbuilder.models.sqla.filters import FilterEqualFunction
 from flask_appbuilder.models.sqla.interface import SQLAInterface
@@ -45,41 +49,160 @@ class Notification(Model):
         return self.subject
 
 
+class NotificationDelivery(Model):
+    """One channel's copy of one message: sent, or why it has not been yet."""
+
+    __tablename__ = "notification_delivery"
+    __table_args__ = (sa.UniqueConstraint("notification_id", "channel"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    notification_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("notification.id", ondelete="CASCADE"), nullable=False
+    )
+    channel: Mapped[str] = mapped_column(sa.String(30), nullable=False)
+    attempts: Mapped[int] = mapped_column(nullable=False, default=0)
+    delivered_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    last_error: Mapped[str | None] = mapped_column(sa.String(500))
+
+
+#: Messages handed to one ``notifications.deliver`` job.
+DELIVERY_BATCH = 200
+
+
 def notify(
     user_ids: Iterable[int], subject: str, body: str = "", link: str | None = None
 ) -> int:
     """Put a message in each officer's inbox (in the caller's transaction)."""
-    count = 0
-    for user_id in sorted(set(user_ids)):
-        db.session.add(
-            Notification(user_id=user_id, subject=subject, body=body, link=link)
-        )
-        count += 1
-    logger.info("notified %d officer(s): %s", count, subject)
-    return count
+    messages = [
+        Notification(user_id=user_id, subject=subject, body=body, link=link)
+        for user_id in sorted(set(user_ids))
+    ]
+    db.session.add_all(messages)
+    if messages and channels():
+        db.session.flush()
+        deliver_later([message.id for message in messages])
+    logger.info("notified %d officer(s): %s", len(messages), subject)
+    return len(messages)
 
 
-def officers_of(court_id: int, role: str) -> list[int]:
-    """Ids of the active officers posted to ``court_id`` who hold ``role``.
+def officers_with_role(role: str, court_id: int | None = None) -> list[int]:
+    """Ids of the active officers who hold ``role``, at ``court_id`` if given.
 
     The usual answer to "who must be told": the court's registrars of a new
-    case, its records officers of an overdue file.
+    case, its records officers of an overdue file; without a court, everyone
+    in the state holding the role (the chief registrar).
     """
     from flask_appbuilder.security.sqla.models import Role, User, assoc_user_role
 
     from portal.models import OfficerCourt
 
-    return list(
-        db.session.scalars(
-            sa.select(User.id)
-            .join(OfficerCourt, OfficerCourt.user_id == User.id)
-            .join(assoc_user_role, assoc_user_role.c.user_id == User.id)
-            .join(Role, Role.id == assoc_user_role.c.role_id)
-            .where(OfficerCourt.court_id == court_id, Role.name == role, User.active)
-            .distinct()
-            .order_by(User.id)
-        )
+    query = (
+        sa.select(User.id)
+        .join(assoc_user_role, assoc_user_role.c.user_id == User.id)
+        .join(Role, Role.id == assoc_user_role.c.role_id)
+        .where(Role.name == role, User.active)
     )
+    if court_id is not None:
+        query = query.join(OfficerCourt, OfficerCourt.user_id == User.id).where(
+            OfficerCourt.court_id == court_id
+        )
+    return list(db.session.scalars(query.distinct().order_by(User.id)))
+
+
+def officers_of(court_id: int, role: str) -> list[int]:
+    """Ids of the active officers posted to ``court_id`` who hold ``role``."""
+    return officers_with_role(role, court_id)
+
+
+Channel = Callable[[Notification, Any], None]
+
+
+def channels() -> dict[str, Channel]:
+    """The channels on in this app: e-mail when SMTP is set, then the plugins'."""
+    from portal.app import spkms
+    from portal.mail import send_email
+
+    found: dict[str, Channel] = {}
+    if current_app.config.get("SPKMS_SMTP_HOST"):
+        found["email"] = send_email
+    for answer in spkms().hook.spkms_notification_channels():
+        found.update(answer or {})
+    return found
+
+
+def deliver_later(notification_ids: list[int]) -> None:
+    """Queue the channel copies of committed-to-be messages, in batches.
+
+    Nothing is queued when no channel is on (the embedded demo), so the
+    outbox does not fill with work that has nowhere to go.
+    """
+    if not notification_ids or not channels():
+        return
+    from portal.jobs import enqueue
+
+    for start in range(0, len(notification_ids), DELIVERY_BATCH):
+        enqueue(
+            "notifications.deliver",
+            notification_ids=notification_ids[start : start + DELIVERY_BATCH],
+        )
+
+
+def deliver(notification_ids: list[int]) -> dict[str, int]:
+    """The ``notifications.deliver`` job: send each message on each channel once.
+
+    A copy already delivered is skipped, so a retry resends only what failed.
+    Each attempt is committed as it happens; if any copy failed the job
+    raises at the end and the outbox retries it later with back-off.
+    """
+    from flask_appbuilder.security.sqla.models import User
+
+    active = channels()
+    delivered = failed = 0
+    errors: list[str] = []
+    for message in db.session.scalars(
+        sa.select(Notification).where(Notification.id.in_(notification_ids))
+    ):
+        user = db.session.get(User, message.user_id)
+        for name, channel in active.items():
+            record = db.session.scalar(
+                sa.select(NotificationDelivery).where(
+                    NotificationDelivery.notification_id == message.id,
+                    NotificationDelivery.channel == name,
+                )
+            ) or NotificationDelivery(notification_id=message.id, channel=name)
+            if record.delivered_at is not None:
+                continue
+            record.attempts = (record.attempts or 0) + 1
+            db.session.add(record)
+            try:
+                channel(message, user)
+            except Exception as exc:
+                record.last_error = f"{type(exc).__name__}: {exc}"[:500]
+                failed += 1
+                errors.append(f"{name} notification={message.id}: {record.last_error}")
+                logger.warning(
+                    "delivery failed: channel=%s notification=%s user=%s error=%s",
+                    name,
+                    message.id,
+                    message.user_id,
+                    record.last_error,
+                )
+            else:
+                record.delivered_at = utcnow()
+                record.last_error = None
+                delivered += 1
+            db.session.commit()
+    if errors:
+        raise DeliveryFailed(errors)
+    return {"delivered": delivered, "failed": failed}
+
+
+class DeliveryFailed(RuntimeError):
+    """Some copies could not be sent; the job is retried for those only."""
+
+    def __init__(self, errors: list[str]) -> None:
+        super().__init__(f"{len(errors)} copies not sent; first: {errors[0]}")
+        self.errors = errors
 
 
 def unread_count(user_id: int) -> int:
@@ -139,4 +262,25 @@ class InboxView(ModelView):
 
 
 def register_views(appbuilder: AppBuilder) -> None:
+    """The inbox screens, and its unread count in the navigation bar.
+
+    ``portal/templates/appbuilder/navbar_right.html`` adds the count and then
+    includes Flask-AppBuilder's own template, reachable under ``fab/``.
+    """
+    import flask_appbuilder
+    from jinja2 import ChoiceLoader, FileSystemLoader, PrefixLoader
+
     appbuilder.add_view(InboxView, "Peti Masuk", category="Peti Masuk")
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    fab_templates = f"{flask_appbuilder.__path__[0]}/templates"
+    app.jinja_loader = ChoiceLoader(
+        [app.jinja_loader, PrefixLoader({"fab": FileSystemLoader(fab_templates)})]
+    )
+
+    @app.context_processor
+    def inbox_count() -> dict[str, Any]:
+        def inbox_unread() -> int:
+            user_id = _current_user_id()
+            return unread_count(user_id) if user_id else 0
+
+        return {"inbox_unread": inbox_unread}

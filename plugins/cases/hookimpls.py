@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import click
 import sqlalchemy as sa
@@ -138,6 +139,14 @@ def spkms_on_case_registered(
         body=f"{case.case_type.name}: {case.title}",
         link=f"/cases/show/{case.id}",
     )
+
+
+@hookimpl
+def spkms_reminder_rules() -> list[Any]:
+    """Unresolved cases, hearings not fixed, written orders not extracted."""
+    from plugins.cases.reminders import rules
+
+    return rules()
 
 
 @hookimpl(trylast=True)

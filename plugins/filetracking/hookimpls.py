@@ -6,13 +6,11 @@ Every movement fires ``spkms_on_file_moved`` after commit (see ``services``).
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from typing import Any
 
 from flask_appbuilder import AppBuilder
 
 from portal import hookimpl
-from portal.jobs import Schedule
 from portal.security.roles import MENU, READ
 
 logger = logging.getLogger(__name__)
@@ -72,18 +70,8 @@ def spkms_register_roles() -> dict[str, list[tuple[str, str]]]:
 
 
 @hookimpl
-def spkms_register_jobs() -> dict[str, Callable[..., Any]]:
-    """``filetracking.warn_overdue``: notices about volumes kept past due."""
-    from plugins.filetracking.services import warn_overdue
+def spkms_reminder_rules() -> list[Any]:
+    """Volumes kept past their due date: the borrower and records officers hear."""
+    from plugins.filetracking.reminders import rules
 
-    return {"filetracking.warn_overdue": warn_overdue}
-
-
-@hookimpl
-def spkms_register_schedules() -> list[Schedule]:
-    """Warn about overdue volumes every morning at 08:00, state time.
-
-    Daily rather than on working days: weekends differ between states, and a
-    volume is warned about once per loan whatever the day.
-    """
-    return [Schedule("filetracking.overdue", "0 8 * * *", "filetracking.warn_overdue")]
+    return rules()

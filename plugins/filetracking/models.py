@@ -168,10 +168,6 @@ class CaseFile(CourtOwned, Timestamped, Model):
     since: Mapped[datetime] = mapped_column(
         sa.DateTime(timezone=True), nullable=False, default=utcnow
     )
-    #: When the borrower and records officers were warned of the current loan.
-    overdue_warned_at: Mapped[datetime | None] = mapped_column(
-        sa.DateTime(timezone=True)
-    )
 
     case: Mapped[Case] = relationship()
     location: Mapped[FileLocation | None] = relationship()

@@ -244,7 +244,6 @@ def check_out(
     file.state = FileState.ON_LOAN
     file.holder_id = borrower.id
     file.due_on = due_on
-    file.overdue_warned_at = None
     _commit()
     logger.info(
         "file lent: %s movement=%s to user=%s due=%s by=%s",
@@ -497,11 +496,11 @@ def files_held_by(user_id: int) -> list[CaseFile]:
     )
 
 
-def overdue_files(today: date | None = None, *, scoped: bool = True) -> list[CaseFile]:
+def overdue_files(today: date | None = None) -> list[CaseFile]:
     """Volumes on loan past their due date, most overdue first.
 
-    ``scoped=False`` is for the reminder job, which runs as the service user
-    and warns every court's officers about their own courts' volumes.
+    The reminder rule in ``plugins.filetracking.reminders`` tells the
+    borrowers; this list is the records office's own view of the same loans.
     """
     statement = (
         sa.select(CaseFile)
@@ -511,51 +510,7 @@ def overdue_files(today: date | None = None, *, scoped: bool = True) -> list[Cas
         )
         .order_by(CaseFile.due_on, CaseFile.id)
     )
-    if scoped:
-        statement = access.scoped(statement, CaseFile)
-    return list(db.session.scalars(statement))
-
-
-def records_officers_of(court_id: int) -> list[int]:
-    """User ids of the active records officers posted to a court (for notices)."""
-    from portal.notifications import officers_of
-
-    return officers_of(court_id, "Records Officer")
-
-
-def warn_overdue(today: date | None = None) -> int:
-    """Warn borrowers and records officers of overdue volumes, once per loan.
-
-    Run daily by the scheduler. The warning time is kept on the volume and
-    cleared by the next loan, so a volume kept late is reported once, not
-    every morning. Returns how many volumes were reported.
-    """
-    from portal.notifications import notify
-
-    warned = 0
-    for file in overdue_files(today, scoped=False):
-        if file.overdue_warned_at is not None:
-            continue
-        due = file.due_on.strftime("%d/%m/%Y") if file.due_on else "-"
-        recipients = {file.holder_id, *records_officers_of(file.court_id)}
-        recipients.discard(None)
-        notify(
-            recipients,  # type: ignore[arg-type]
-            subject=f"Fail lewat dipulangkan: {file.label}",
-            body=f"Dipinjam oleh {file.holder}, sepatutnya dipulangkan {due}.",
-            link=f"/file-desk/file/{file.id}",
-        )
-        file.overdue_warned_at = utcnow()
-        warned += 1
-        logger.info(
-            "overdue warning: %s file=%s holder=%s due=%s",
-            file.label,
-            file.id,
-            file.holder_id,
-            due,
-        )
-    db.session.commit()
-    return warned
+    return list(db.session.scalars(access.scoped(statement, CaseFile)))
 
 
 def parse_due_date(value: str | None) -> date | None:

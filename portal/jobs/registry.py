@@ -171,7 +171,10 @@ def refresh_registry(
     hook = state.plugin_manager.hook
 
     jobs: dict[str, Callable[..., Any]] = dict(builtin)
-    for answer in hook.spkms_register_jobs():
+    with app.app_context():  # a plugin may read its profile section
+        job_answers = hook.spkms_register_jobs()
+        schedule_answers = hook.spkms_register_schedules()
+    for answer in job_answers:
         for name, function in (answer or {}).items():
             if name in jobs:
                 raise ConfigError(
@@ -184,7 +187,7 @@ def refresh_registry(
             jobs[name] = function
 
     schedules: list[Schedule] = []
-    for answer in hook.spkms_register_schedules():
+    for answer in schedule_answers:
         schedules.extend(answer or [])
     _check_schedules(schedules, jobs)
 

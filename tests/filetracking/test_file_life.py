@@ -14,6 +14,7 @@ from plugins.filetracking import services
 from plugins.filetracking.models import CaseFile, FileMovement, FileState
 from portal.extensions import db
 from portal.notifications import Notification
+from portal.reminders.engine import run_reminders
 from tests.cases.conftest import act_as
 from tests.conftest import court_id, login
 from tests.filetracking.conftest import OTHER, Office, file_row, new_case
@@ -86,7 +87,7 @@ def test_a_volume_from_label_to_receipt_at_another_court(
         db.session.commit()
     assert label in _listed(desk.get("/file-desk/overdue").text)
     with app.app_context():
-        assert services.warn_overdue() >= 1
+        assert run_reminders().sent["filetracking.file_overdue"]["overdue"] >= 1
         warned = set(
             db.session.scalars(
                 sa.select(Notification.user_id).where(
@@ -95,7 +96,8 @@ def test_a_volume_from_label_to_receipt_at_another_court(
             )
         )
         assert {office.judge.id, office.officer.id} <= warned
-        assert services.warn_overdue() == 0  # once per loan, not every morning
+        again = run_reminders().sent["filetracking.file_overdue"]
+        assert sum(again.values()) == 0  # once per loan, not every morning
 
     # Returned to its shelf; the loan form is back.
     returned = desk.post(

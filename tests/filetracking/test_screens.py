@@ -84,13 +84,12 @@ def _count(app: Flask) -> int:
 
 
 def test_the_overdue_warning_runs_every_morning(app: Flask) -> None:
+    from portal.reminders import current_reminders
+
     with app.app_context():
         registry = current_registry()
-        assert "filetracking.warn_overdue" in registry.jobs
-        assert any(
-            schedule.job == "filetracking.warn_overdue"
-            for schedule in registry.schedules
-        )
+        assert "filetracking.file_overdue" in current_reminders().rules
+        assert any(schedule.job == "reminders.run" for schedule in registry.schedules)
 
 
 def test_print_labels_action_gives_the_sheet_of_the_chosen_volumes(
