@@ -15,7 +15,7 @@ says when, with what, and what the host does with the answer. Families:
 - ``spkms_assign_judge`` / ``spkms_repoint_party``: decisions and changes a
   plugin makes inside another plugin's transaction.
 
-Registry hooks for reminder rules, agency connectors and fee types join this
+Registry hooks for reminder rules and fee types join this
 module with the plugins that call them; a hook is declared only once something
 calls it and a test covers it.
 """
@@ -140,6 +140,18 @@ def spkms_allocation_strategies() -> dict[str, Callable[..., Any]]:
     """
 
 
+@hookspec
+def spkms_agency_connectors() -> list[Any]:
+    """Return agency connectors (``plugins.links.connectors.Connector`` objects).
+
+    Called once while the links plugin starts. Each connector names its agency
+    (``jpn``, ``pdrm``, ...), declares its flows with their direction and turns
+    payloads into the agency's requests and answers back. The profile's
+    ``[links.<agency>].connector`` picks one by name; a name given twice stops
+    start-up.
+    """
+
+
 @hookspec(firstresult=True)
 def spkms_assign_judge(session: Session, case_id: int) -> int | None:
     """Choose, and record, the judge of a case being registered.
@@ -192,6 +204,15 @@ def spkms_on_case_status_changed(
     case_id: int, old_status: str, new_status: str
 ) -> None:
     """A case moved from ``old_status`` to ``new_status`` (after commit)."""
+
+
+@hookspec
+def spkms_on_agency_message_received(message_id: int, agency: str, flow: str) -> None:
+    """An agency's answer was applied to the case (after commit).
+
+    ``message_id`` is the incoming ``agency_message`` row (or, for an answer
+    that came back in the response itself, the outgoing one it answered).
+    """
 
 
 @hookspec
