@@ -31,6 +31,8 @@ setup(
         "croniter>=2.0",
         "python-stdnum>=2.0",
         "reportlab>=4.0",
+        # System Links: outbound HTTP calls to the agencies.
+        "requests>=2.31",
     ],
     extras_require={
         "postgres": ["psycopg[binary]>=3.2"],

@@ -272,7 +272,11 @@ def _settle(message_id: int, outcome: Outcome) -> bool:
 
 def _write(message_id: int, outcome: Outcome, refused: AnswerError | None) -> bool:
     links = services.settings()
-    message = db.session.get(AgencyMessage, message_id)
+    # Locked and read afresh: the agency's callback may have answered the
+    # message while the request was in flight, and must not be overwritten.
+    message = db.session.get(
+        AgencyMessage, message_id, with_for_update=True, populate_existing=True
+    )
     assert message is not None
     message.attempts += 1
     ok = outcome.kind in ("accepted", "answered")

@@ -111,11 +111,13 @@ def receive(agency: str) -> Any:
         logger.info("inbound duplicate ignored: agency=%s key=%s", agency, key)
         return jsonify(status="duplicate"), 200
     outgoing = db.session.scalar(
-        sa.select(AgencyMessage).where(
+        sa.select(AgencyMessage)
+        .where(
             AgencyMessage.idempotency_key == data["in_reply_to"],
             AgencyMessage.agency == agency,
             AgencyMessage.direction == OUT,
         )
+        .with_for_update()
     )
     if outgoing is None:
         return _refuse(

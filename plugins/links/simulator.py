@@ -112,8 +112,15 @@ class Simulator:
             return _json(404, {"status": "rejected", "reason": "no such endpoint"})
         agency, flow = parts
         behaviour = self.behaviour[agency]
+        response = self._handle(request, agency, flow, behaviour)
         if behaviour.delay:
+            # A slow agency: the work is done, the reply comes late.
             time.sleep(behaviour.delay)
+        return response
+
+    def _handle(
+        self, request: Request, agency: str, flow: str, behaviour: Behaviour
+    ) -> Response:
         if behaviour.down:
             return _json(503, {"status": "unavailable", "reason": "agency is down"})
         body = request.get_data()
@@ -163,8 +170,14 @@ class Simulator:
         return self._remember(key, status, answer)
 
     def _remember(self, key: str, status: int, body: dict[str, Any]) -> Response:
-        with self.lock:
-            self.seen[key] = (status, body)
+        """Keep an accepted message's response for its repeats.
+
+        A rejection changes nothing at the agency, so it is not kept: the same
+        key sent again (after the court fixed the cause) is looked at afresh.
+        """
+        if status < 400:
+            with self.lock:
+                self.seen[key] = (status, body)
         return _json(status, body)
 
     def _control(self, request: Request) -> Response:
