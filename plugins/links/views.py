@@ -52,7 +52,9 @@ class AgencyMessageView(ScopedModelView):
     route_base = "/agency-messages"
     list_title = "Mesej Agensi"
     show_title = "Mesej Agensi"
-    base_permissions = ["can_list", "can_show"]
+    # Messages are written only by the delivery and the inbound endpoint;
+    # officers read them and act through the two actions below.
+    exclude_route_methods = {"add", "edit", "delete", "download"}
     list_columns = [
         "id",
         "agency",
