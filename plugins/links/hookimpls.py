@@ -81,7 +81,7 @@ def spkms_register_roles() -> dict[str, list[tuple[str, str]]]:
     the health of each agency.
     """
     officer = [
-        (r"AgencyMessageView", r"can_(list|show)|retry|dead_letter"),
+        (r"AgencyMessageView", r"can_(list|show|action|action_post)|retry|dead_letter"),
         (r"LinksDeskView", r"can_(health|case)"),
         (_MENUS, MENU),
     ]
