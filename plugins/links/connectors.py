@@ -19,6 +19,9 @@ ONE_WAY_OUT = "out"
 ONE_WAY_IN = "in"
 TWO_WAY = "two-way"
 
+# TODO(polling): no flow polls the agency for its answers yet; an agency
+# that cannot call back needs a POLL kind here and a scheduled job that
+# fetches its answers and hands each to the inbound endpoint's apply step.
 #: How the answer of a two-way flow arrives.
 SYNC = "sync"  # in the response to the request
 CALLBACK = "callback"  # the agency calls the portal's signed inbound endpoint

@@ -46,6 +46,9 @@ def _refuse(
     agency: str, status: int, reason: str, body: bytes, *, reply_to: int | None = None
 ) -> tuple[Response, int]:
     """Record a refused inbound call (state dead, with the reason) and answer."""
+    # TODO(flooding): unsigned calls are recorded too (support needs them),
+    # so anyone reaching the endpoint can grow the table; nginx should limit
+    # the rate of /links/inbound/ per address.
     db.session.rollback()
     text = body[:KEPT_BYTES].decode("utf-8", errors="replace")
     outgoing = db.session.get(AgencyMessage, reply_to) if reply_to else None

@@ -73,6 +73,10 @@ class AgencyMessage(Model):
     it.
     """
 
+    # TODO(sealed cases): a message of a confidential case is visible to
+    # every links officer of its court, payload included (names, identity
+    # numbers); narrowing it like its case needs a viewer-aware court_scope.
+
     __tablename__ = "agency_message"
     __table_args__ = (
         sa.CheckConstraint(
