@@ -33,6 +33,8 @@ setup(
         "reportlab>=4.0",
         # Each state's public holidays, in Malay, for working-day periods.
         "holidays>=0.60",
+        # System Links: outbound HTTP calls to the agencies.
+        "requests>=2.31",
     ],
     extras_require={
         "postgres": ["psycopg[binary]>=3.2"],

@@ -166,6 +166,18 @@ def spkms_notification_channels() -> dict[str, Callable[[Notification, Any], Non
     """
 
 
+@hookspec
+def spkms_agency_connectors() -> list[Any]:
+    """Return agency connectors (``plugins.links.connectors.Connector`` objects).
+
+    Called once while the links plugin starts. Each connector names its agency
+    (``jpn``, ``pdrm``, ...), declares its flows with their direction and turns
+    payloads into the agency's requests and answers back. The profile's
+    ``[links.<agency>].connector`` picks one by name; a name given twice stops
+    start-up.
+    """
+
+
 @hookspec(firstresult=True)
 def spkms_assign_judge(session: Session, case_id: int) -> int | None:
     """Choose, and record, the judge of a case being registered.
@@ -218,6 +230,15 @@ def spkms_on_case_status_changed(
     case_id: int, old_status: str, new_status: str
 ) -> None:
     """A case moved from ``old_status`` to ``new_status`` (after commit)."""
+
+
+@hookspec
+def spkms_on_agency_message_received(message_id: int, agency: str, flow: str) -> None:
+    """An agency's answer was applied to the case (after commit).
+
+    ``message_id`` is the incoming ``agency_message`` row (or, for an answer
+    that came back in the response itself, the outgoing one it answered).
+    """
 
 
 @hookspec

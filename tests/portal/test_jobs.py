@@ -637,7 +637,13 @@ def test_two_scheduler_ticks_for_one_occurrence_queue_one_job(
         late = datetime(2026, 3, 1, 1, 0, 40, tzinfo=UTC)
         assert scheduler.scheduler_tick(late - timedelta(minutes=1), late) == []
 
-    (row,) = _rows(app)
+    # Plugins' own schedules (the links re-drive runs every minute) fire in
+    # the same window; only the test schedule's occurrence is counted here.
+    (row,) = [
+        row
+        for row in _rows(app)
+        if (row.dedup_key or "").startswith("schedule:test.morning:")
+    ]
     assert row.dedup_key == "schedule:test.morning:2026-03-01T01:00:00+00:00"
     assert row.state == "done"
     assert RUNS[tag] == runs_before + 1

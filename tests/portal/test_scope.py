@@ -264,6 +264,17 @@ FACTORIES: dict[str, Callable[[Flask, int], dict[str, Any]]] = {
     "file_location": _file_location,
     "case_file": _case_file,
     "file_movement": _file_movement,
+    "agency_message": lambda app, court: {
+        "agency": "jpn",
+        "flow": "identity_check",
+        "direction": "out",
+        "case_id": _case_in(app, court),
+        "court_id": court,
+        "idempotency_key": f"skop-{_token()}",
+        "payload": {"identity_number": "900202115001"},
+        "state": "dead",
+        "attempts": 1,
+    },
     # A waiting e-filing; its case type does not matter to the scope.
     "efiling": lambda app, court: {
         "reference": f"EF-{_token().upper()}",
