@@ -31,6 +31,9 @@ setup(
         "croniter>=2.0",
         "python-stdnum>=2.0",
         "reportlab>=4.0",
+        # X.509: the development CA, officer certificates, CRLs, and the
+        # portal's own re-check of the client certificate nginx forwards.
+        "cryptography>=42",
     ],
     extras_require={
         "postgres": ["psycopg[binary]>=3.2"],
@@ -42,6 +45,10 @@ setup(
             # tests/sample.py builds the sample plugin offline with the venv's
             # own setuptools; bdist_wheel is built into setuptools from 70.1.
             "setuptools>=70.1",
+            # Real TLS clients with client certificates against the test nginx.
+            "requests>=2.32",
+            # Generated bad inputs against the OpenAPI document.
+            "hypothesis>=6.100",
         ],
     },
     entry_points={

@@ -44,6 +44,10 @@ def build_manager(
     """Create the manager with the host's hookspecs and the profile's plugins."""
     manager = pluggy.PluginManager("spkms")
     manager.add_hookspecs(hookspecs)
+    # The host's own security part (certificate registry) uses the contract too.
+    from portal.security import hookimpls as security_hooks
+
+    manager.register(security_hooks, name="spkms-security")
     available = installed_plugins()
     loaded: list[PluginInfo] = []
     for name in profile.enabled_plugins:

@@ -31,6 +31,11 @@ ENV_SETTINGS = {
     "SPKMS_QUEUE_NAME": "SPKMS_QUEUE_NAME",
     "SPKMS_TRUSTED_PROXIES": "SPKMS_TRUSTED_PROXIES",
     "SPKMS_STATES_DIR": "SPKMS_STATES_DIR",
+    "SPKMS_CERT_LOGIN": "SPKMS_CERT_LOGIN",
+    "SPKMS_CERT_CA_FILE": "SPKMS_CERT_CA_FILE",
+    "SPKMS_CERT_CRL_FILE": "SPKMS_CERT_CRL_FILE",
+    "SPKMS_CERT_IDENTITY_FIELD": "SPKMS_CERT_IDENTITY_FIELD",
+    "SPKMS_BEHIND_TLS": "SPKMS_BEHIND_TLS",
 }
 
 
@@ -195,6 +200,9 @@ def configure(app: Flask, overrides: dict[str, Any] | None = None) -> StateProfi
         )
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
+    from portal.security import hardening
+
+    hardening.configure(app.config)
     states_dir = app.config.get("SPKMS_STATES_DIR") or CONFIG_DIR / "states"
     profile = load_profile(app.config["SPKMS_STATE"], Path(states_dir))
     app.config["SPKMS_PROFILE"] = profile
