@@ -9,6 +9,8 @@ from typing import Any
 from flask import current_app, flash, g, has_request_context, session
 from flask_appbuilder.security.sqla.manager import SecurityManager
 
+from portal.security.apis import SpkmsGroupApi, SpkmsRoleApi, SpkmsUserApi
+
 logger = logging.getLogger(__name__)
 
 
@@ -16,6 +18,10 @@ class SpkmsSecurityManager(SecurityManager):
     """FAB's manager, with the service user every job and CLI write is signed by,
     password logins written to the audit trail, and password login closed
     while certificate login is on (``portal.security.certlogin``)."""
+
+    user_api = SpkmsUserApi
+    role_api = SpkmsRoleApi
+    group_api = SpkmsGroupApi
 
     def auth_user_db(self, username: str, password: str) -> Any:
         """FAB's password check, audited, and narrowed under certificate login.
