@@ -49,6 +49,12 @@ CHAINED_FIELDS = (
 
 HEAD_ID = 1
 
+# TODO(anchoring): someone who can write to the database can recompute every
+# hash after the row they changed, head included. Publishing the head hash
+# outside the database (daily to the auditor, or write-once storage) would
+# make such a rewrite show; until then the chain catches edits by SQL, not a
+# determined database administrator.
+
 
 def _canonical(value: Any) -> Any:
     if isinstance(value, datetime):

@@ -24,7 +24,6 @@ from flask_login import current_user, login_user
 
 from portal.audit.access_log import record_security_event
 from portal.security.certificates import (
-    REASONS,
     CertificateRefused,
     Match,
     authenticate,
@@ -220,4 +219,3 @@ def init_app(app: Flask) -> None:
     app.add_url_rule(
         "/sijil/ditolak", "spkms_cert_refused", refused_route, methods=["GET", "POST"]
     )
-    app.jinja_env.globals.setdefault("spkms_cert_reasons", REASONS)

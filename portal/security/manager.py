@@ -9,7 +9,7 @@ from typing import Any
 from flask import current_app, flash, g, has_request_context, session
 from flask_appbuilder.security.sqla.manager import SecurityManager
 
-from portal.security.apis import SpkmsGroupApi, SpkmsRoleApi, SpkmsUserApi
+from portal.security.apis import SpkmsPermissionViewMenuApi, SpkmsUserApi
 
 logger = logging.getLogger(__name__)
 
@@ -20,8 +20,7 @@ class SpkmsSecurityManager(SecurityManager):
     while certificate login is on (``portal.security.certlogin``)."""
 
     user_api = SpkmsUserApi
-    role_api = SpkmsRoleApi
-    group_api = SpkmsGroupApi
+    permission_view_menu_api = SpkmsPermissionViewMenuApi
 
     def auth_user_db(self, username: str, password: str) -> Any:
         """FAB's password check, audited, and narrowed under certificate login.
