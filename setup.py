@@ -33,8 +33,11 @@ setup(
         "reportlab>=4.0",
         # Each state's public holidays, in Malay, for working-day periods.
         "holidays>=0.60",
-        # System Links: outbound HTTP calls to the agencies.
-        "requests>=2.31",
+        # System Links' calls to the agencies; the tests' TLS clients too.
+        "requests>=2.32",
+        # X.509: the development CA, officer certificates, CRLs, and the
+        # portal's own re-check of the client certificate nginx forwards.
+        "cryptography>=42",
     ],
     extras_require={
         "postgres": ["psycopg[binary]>=3.2"],
@@ -48,6 +51,8 @@ setup(
             "setuptools>=70.1",
             # A real SMTP server on loopback for the e-mail channel's tests.
             "aiosmtpd>=1.4",
+            # Generated bad inputs against the OpenAPI document.
+            "hypothesis>=6.100",
         ],
     },
     entry_points={

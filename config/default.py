@@ -74,3 +74,25 @@ SPKMS_SMTP_USER = None
 SPKMS_SMTP_PASSWORD = None
 SPKMS_MAIL_FROM = "spkms@localhost"
 SPKMS_PUBLIC_URL = "http://localhost:8080"
+
+# An officer idle this long is logged out (0: never).
+SPKMS_SESSION_IDLE_MINUTES = 30
+# Secure cookies and HSTS; implied by certificate login (nginx terminates TLS).
+SPKMS_BEHIND_TLS = False
+
+# Certificate (Softcert) login, see docs/security.md. Off in the embedded demo.
+# SPKMS_TRUSTED_PROXIES must then list nginx's addresses ("127.0.0.1").
+SPKMS_CERT_LOGIN = False
+SPKMS_CERT_CA_FILE = None  # PEM bundle of the CAs officers' certificates chain to
+SPKMS_CERT_CRL_FILE = None  # PEM or DER CRL(s); unreadable or stale refuses all
+SPKMS_CERT_IDENTITY_FIELD = "serialNumber"  # subject field holding the MyKad no.
+SPKMS_CERT_EXPIRY_WARN_DAYS = 30
+# Pages anyone may use without a certificate or an account.
+SPKMS_PUBLIC_PATHS = ["/efiling/", "/status/"]
+
+# Rate limits per client address (Flask-Limiter through FAB; Redis storage
+# when SPKMS_REDIS_URL is set). FAB limits its login form with AUTH_RATE_*.
+AUTH_RATE_LIMITED = True
+AUTH_RATE_LIMIT = "10 per minute"
+SPKMS_LOGIN_RATE_LIMIT = "10 per minute"  # the API's token login
+SPKMS_PUBLIC_RATE_LIMIT = "20 per minute"  # e-filing and status look-ups

@@ -83,6 +83,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         manager.hook.spkms_register_views(appbuilder=appbuilder)
     web.init_app(app)
     audit.init_app(app)
+    from portal.security import certlogin, hardening
+
+    hardening.init_app(app)
+    certlogin.init_app(app)
     jobs.init_app(app)
     logger.info(
         "SPKMS ready: state=%s plugins=%s database=%s",
@@ -105,6 +109,7 @@ def _collect_models(manager: pluggy.PluginManager) -> list[type]:
     from portal.audit import models as audit_models
     from portal.jobs import models as job_models
     from portal.notifications import Notification, NotificationDelivery
+    from portal.security import models as security_models
 
     collected: list[type] = [
         models.Court,
@@ -112,6 +117,9 @@ def _collect_models(manager: pluggy.PluginManager) -> list[type]:
         models.Judge,
         models.AccessGrant,
         audit_models.AccessLog,
+        audit_models.AuditChainHead,
+        security_models.OfficerIdentity,
+        security_models.OfficerCertificate,
         job_models.OutboxJob,
         Notification,
         NotificationDelivery,

@@ -87,6 +87,11 @@ def demo_command(port: int, host: str, no_serve: bool) -> None:
     run_simple(host, port, app, threaded=True, use_reloader=False)
 
 
+from portal.security.cli import certs_group  # noqa: E402
+
+main.add_command(certs_group)
+
+
 def run(argv: list[str] | None = None) -> Any:
     """Entry point for ``python -m portal``."""
     return main.main(args=argv or sys.argv[1:], prog_name="spkms")

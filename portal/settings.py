@@ -37,6 +37,11 @@ ENV_SETTINGS = {
     "SPKMS_SMTP_PASSWORD": "SPKMS_SMTP_PASSWORD",
     "SPKMS_MAIL_FROM": "SPKMS_MAIL_FROM",
     "SPKMS_PUBLIC_URL": "SPKMS_PUBLIC_URL",
+    "SPKMS_CERT_LOGIN": "SPKMS_CERT_LOGIN",
+    "SPKMS_CERT_CA_FILE": "SPKMS_CERT_CA_FILE",
+    "SPKMS_CERT_CRL_FILE": "SPKMS_CERT_CRL_FILE",
+    "SPKMS_CERT_IDENTITY_FIELD": "SPKMS_CERT_IDENTITY_FIELD",
+    "SPKMS_BEHIND_TLS": "SPKMS_BEHIND_TLS",
 }
 
 
@@ -201,6 +206,9 @@ def configure(app: Flask, overrides: dict[str, Any] | None = None) -> StateProfi
         )
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
+    from portal.security import hardening
+
+    hardening.configure(app.config)
     states_dir = app.config.get("SPKMS_STATES_DIR") or CONFIG_DIR / "states"
     profile = load_profile(app.config["SPKMS_STATE"], Path(states_dir))
     app.config["SPKMS_PROFILE"] = profile

@@ -32,6 +32,8 @@ def app_settings(database_url: str, **extra: Any) -> dict[str, Any]:
         "SPKMS_REDIS_URL": None,
         "TESTING": True,
         "WTF_CSRF_ENABLED": False,
+        # Tests log in far more often than any person; limits have their own test.
+        "RATELIMIT_ENABLED": False,
         "SECRET_KEY": "test-secret-key-of-at-least-32-bytes-long",
         **extra,
     }

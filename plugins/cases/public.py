@@ -32,9 +32,8 @@ blueprint = Blueprint("cases_public", __name__, template_folder="templates")
 #: ``session`` key holding the reference of the visitor's last filing.
 _LAST_REFERENCE = "spkms_efiling_reference"
 
-# TODO(rate limit): nothing limits how often one address may file or look a
-# status up; a filing flood or a guessing run against identity numbers is
-# only visible in the access log. Limit per address at nginx or here.
+# Posts here are rate-limited per client address by the host
+# (SPKMS_PUBLIC_RATE_LIMIT over SPKMS_PUBLIC_PATHS, portal.security.hardening).
 
 
 def _identity_types() -> dict[str, str]:

@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from flask import Flask, Response, current_app, g, has_request_context, request
 from sqlalchemy.exc import SQLAlchemyError
 
-from portal.audit.models import AccessLog
+from portal.audit import chain
 from portal.extensions import db
 from portal.models import utcnow
 
@@ -60,8 +60,16 @@ def _actor() -> tuple[int | None, str | None]:
     return getattr(user, "id", None), getattr(user, "username", None)
 
 
-def _row(table: str, record_id: Any, action: str, allowed: bool) -> dict[str, Any]:
-    user_id, username = _actor()
+def _row(
+    table: str,
+    record_id: Any,
+    action: str,
+    allowed: bool,
+    *,
+    detail: str | None = None,
+    actor: tuple[int | None, str | None] | None = None,
+) -> dict[str, Any]:
+    user_id, username = actor or _actor()
     in_request = has_request_context()
     return {
         "at": utcnow(),
@@ -74,6 +82,7 @@ def _row(table: str, record_id: Any, action: str, allowed: bool) -> dict[str, An
         "table_name": table,
         "record_id": None if record_id is None else str(record_id),
         "endpoint": request.endpoint if in_request else None,
+        "detail": detail[:500] if detail else None,
     }
 
 
@@ -88,6 +97,32 @@ def _hold(entry: _Entry) -> None:
 def record_access(table: str, record_id: Any, *, action: str, allowed: bool) -> None:
     """Log one read, export or denied attempt when the app context ends."""
     _hold(_Entry(_row(table, record_id, action, allowed)))
+
+
+def record_security_event(
+    action: str,
+    *,
+    user_id: int | None,
+    username: str | None,
+    allowed: bool,
+    detail: str | None = None,
+) -> None:
+    """Log a login, logout, refused login or refused certificate.
+
+    The person is named explicitly: at a failed login nobody is logged in, and
+    at a logout the user is already gone from the request.
+    """
+    row = _row(
+        "ab_user",
+        user_id,
+        action,
+        allowed,
+        detail=detail,
+        actor=(user_id, username[:100] if username else None),
+    )
+    _hold(_Entry(row))
+    log = logger.info if allowed else logger.warning
+    log("security event: %s user=%s id=%s %s", action, username, user_id, detail or "")
 
 
 def _exists(connection: sa.Connection, model: type, pk: Any) -> bool:
@@ -135,7 +170,7 @@ def write_pending(_exc: BaseException | None = None) -> None:
                     )
                 rows.append(row)
             if rows:
-                connection.execute(sa.insert(AccessLog), rows)
+                chain.append(connection, rows)
     except SQLAlchemyError:
         # The response has gone out; keep every entry in the log for support.
         held = [entry.row for entry in pending]

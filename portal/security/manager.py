@@ -6,14 +6,104 @@ import logging
 import secrets
 from typing import Any
 
-from flask import current_app
+from flask import current_app, flash, g, has_request_context, session
 from flask_appbuilder.security.sqla.manager import SecurityManager
+
+from portal.security.apis import SpkmsPermissionViewMenuApi, SpkmsUserApi
 
 logger = logging.getLogger(__name__)
 
 
 class SpkmsSecurityManager(SecurityManager):
-    """FAB's manager, with the service user every job and CLI write is signed by."""
+    """FAB's manager, with the service user every job and CLI write is signed by,
+    password logins written to the audit trail, and password login closed
+    while certificate login is on (``portal.security.certlogin``)."""
+
+    user_api = SpkmsUserApi
+    permission_view_menu_api = SpkmsPermissionViewMenuApi
+
+    def auth_user_db(self, username: str, password: str) -> Any:
+        """FAB's password check, audited, and narrowed under certificate login.
+
+        With ``SPKMS_CERT_LOGIN`` on a password opens the portal only (a) with
+        the certificate of the same officer on the request (the API's token
+        login), or (b) for an emergency account named in the state profile;
+        every (b) is flagged ``emergency_login`` in the audit trail.
+        """
+        from portal.audit.access_log import record_security_event
+        from portal.security import certlogin
+
+        user = super().auth_user_db(username, password)
+        if user is None:
+            known = self.find_user(username=username) if username else None
+            record_security_event(
+                "login_failed",
+                user_id=getattr(known, "id", None),
+                username=username,
+                allowed=False,
+                detail="wrong username or password",
+            )
+            return None
+        if not certlogin.enabled():
+            record_security_event(
+                "login",
+                user_id=user.id,
+                username=user.username,
+                allowed=True,
+                detail="password",
+            )
+            return user
+        match = certlogin.request_certificate()
+        if match is not None and match.user.id == user.id:
+            record_security_event(
+                "login",
+                user_id=user.id,
+                username=user.username,
+                allowed=True,
+                detail=f"password and certificate sha256={match.fingerprint}",
+            )
+            return user
+        if user.username in certlogin.emergency_accounts():
+            if has_request_context():
+                session[certlogin.SESSION_EMERGENCY] = user.id
+            record_security_event(
+                "emergency_login",
+                user_id=user.id,
+                username=user.username,
+                allowed=True,
+                detail="EMERGENCY: password without certificate",
+            )
+            return user
+        record_security_event(
+            "login_failed",
+            user_id=user.id,
+            username=user.username,
+            allowed=False,
+            detail="password login closed: a registered certificate is required",
+        )
+        if has_request_context():
+            flash(
+                "Log masuk dengan kata laluan ditutup; gunakan sijil digital.", "danger"
+            )
+        return None
+
+    def load_user_jwt(self, _jwt_header: Any, jwt_data: Any) -> Any:
+        """FAB's token user, refused when the request's certificate is another's."""
+        from portal.security import certlogin
+
+        user = super().load_user_jwt(_jwt_header, jwt_data)
+        if user is None or not certlogin.enabled():
+            return user
+        match = certlogin.request_certificate()
+        if match is None or match.user.id != user.id:
+            g.pop("user", None)
+            logger.warning(
+                "token of user id=%s refused: certificate is %s",
+                user.id,
+                "missing" if match is None else f"user id={match.user.id}",
+            )
+            return None
+        return user
 
     def service_user(self) -> Any:
         """Return (creating once) the user that jobs, the scheduler and CLI act as.
