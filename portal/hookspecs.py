@@ -15,8 +15,8 @@ says when, with what, and what the host does with the answer. Families:
 - ``spkms_assign_judge`` / ``spkms_repoint_party``: decisions and changes a
   plugin makes inside another plugin's transaction.
 
-Registry hooks for reminder rules, agency connectors and fee types join this
-module with the plugins that call them; a hook is declared only once something
+Registry hooks for reminder rules and agency connectors join this module
+with the plugins that call them; a hook is declared only once something
 calls it and a test covers it.
 """
 
@@ -197,3 +197,24 @@ def spkms_on_case_status_changed(
 @hookspec
 def spkms_on_hearing_scheduled(hearing_id: int, case_id: int) -> None:
     """A hearing was fixed for a case (after commit)."""
+
+
+@hookspec
+def spkms_fee_types() -> list[dict[str, Any]]:
+    """Return extra fee types for the state's fee schedule.
+
+    Called by the collections plugin while ``spkms init`` loads the profile.
+    Each item is a mapping like a profile ``[[fees]]`` entry: ``code``,
+    ``name``, ``revenue_code``, ``amount_sen`` and optionally ``kind`` (fee,
+    registration, fine, deposit). The profile's list stays the base: a code it
+    already has, or one two plugins both give, stops ``init`` with a
+    ``ConfigError`` naming it.
+    """
+
+
+@hookspec
+def spkms_on_receipt_issued(receipt_id: int, case_id: int | None) -> None:
+    """An official receipt was issued (after commit), online or by an offline sync.
+
+    ``case_id`` is the case it was paid for, or ``None``.
+    """
