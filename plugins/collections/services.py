@@ -170,6 +170,8 @@ def check_method(method: str, reference: str | None) -> str | None:
         raise CollectionError(
             "method", f"must be one of {', '.join(PaymentMethod.LABELS)}"
         )
+    # TODO(gateway): an online-banking reference is keyed by the cashier; no
+    # payment-gateway connector confirms it before the receipt is issued.
     reference = (reference or "").strip() or None
     if method in PaymentMethod.NEEDS_REFERENCE and not reference:
         raise CollectionError(
@@ -369,13 +371,16 @@ def build_receipt(
             )
         )
     session.flush()
+    settles = False
     for line in lines:
         if line.fee_type.kind == FeeKind.REGISTRATION and case is not None:
             due = session.scalar(sa.select(CaseFee).where(CaseFee.case_id == case.id))
             if due is not None:
                 due.receipt_id = receipt.id
+                settles = True
         elif line.fine is not None:
             line.fine.receipt_id = receipt.id
+            settles = True
         elif line.fee_type.kind == FeeKind.DEPOSIT and case is not None:
             session.add(
                 DepositEntry(
@@ -386,7 +391,9 @@ def build_receipt(
                     by_id=cashier_id,
                 )
             )
-    session.flush()
+            settles = True
+    if settles:
+        session.flush()
     emit("receipt_issued", receipt_id=receipt.id, case_id=receipt.case_id)
     return receipt
 

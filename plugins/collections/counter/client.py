@@ -24,7 +24,8 @@ logger = logging.getLogger(__name__)
 
 #: Receipts per sync request: one portal transaction each.
 BATCH_SIZE = 200
-TIMEOUT_SECONDS = 10
+#: A batch may take the portal several seconds; a timeout is harmless (resent).
+TIMEOUT_SECONDS = 60
 
 
 class Offline(Exception):
