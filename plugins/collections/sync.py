@@ -384,6 +384,13 @@ def _queue(
     )
 
 
+def _locked(counter_id: int) -> Counter:
+    """The counter, reloaded under its row lock until the transaction ends."""
+    return db.session.get(
+        Counter, counter_id, with_for_update=True, populate_existing=True
+    )
+
+
 #: Receipts taken per commit: small enough to keep the session lean (the
 #: audit trail inspects every object in it at each flush), large enough that
 #: a batch does not pay a commit per receipt.
@@ -403,6 +410,9 @@ def take_receipts(counter: Counter, items: list[Any]) -> SyncResult:
     result = SyncResult()
     fee_types = fee_types_by_code()
     counter_id = counter.id
+    # Two syncs of one counter at once (the screen's and the background's)
+    # queue on the counter's row: the chain head is read and moved by one.
+    counter = _locked(counter_id)
     for index, item in enumerate(items):
         try:
             if not isinstance(item, dict):
@@ -423,7 +433,7 @@ def take_receipts(counter: Counter, items: list[Any]) -> SyncResult:
         if (index + 1) % COMMIT_EVERY == 0:
             db.session.commit()
             db.session.expunge_all()
-            counter = db.session.get(Counter, counter_id)
+            counter = _locked(counter_id)
             fee_types = fee_types_by_code()
     counter.last_sync_at = utcnow()
     db.session.commit()
