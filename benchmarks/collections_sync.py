@@ -91,6 +91,8 @@ def main() -> None:
 
     with app.app_context():
         now = datetime.now(UTC)
+        court = court_id("11002")
+        db.session.remove()  # SQLite: the baseline's connection takes the lock
         started = time.perf_counter()
         with db.engine.begin() as connection:
             for first in range(0, args.receipts, args.batch):
@@ -101,7 +103,7 @@ def main() -> None:
                         {
                             "uuid": str(uuid.uuid4()),
                             "number": f"11002-BB-L{n + 1:06d}",
-                            "court_id": court_id("11002"),
+                            "court_id": court,
                             "counter_id": baseline_counter,
                             "series": "offline",
                             "running_number": n + 1,
