@@ -17,6 +17,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
 
 from plugins.cases.models import Case, CaseType
 from plugins.collections.models import (
@@ -266,7 +267,13 @@ def resolve_lines(
 def _registration_amount(case: Case | None, where: str) -> int:
     if case is None:
         raise CollectionError("case_number", "a registration fee needs its case")
-    due = db.session.scalar(sa.select(CaseFee).where(CaseFee.case_id == case.id))
+    # Locked to the end of the transaction: two cashiers cannot both settle it.
+    due = db.session.scalar(
+        sa.select(CaseFee)
+        .where(CaseFee.case_id == case.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
     if due is None:
         raise CollectionError(
             f"{where}.fee_code", f"case {case.case_number} has no registration fee due"
@@ -282,7 +289,11 @@ def _registration_amount(case: Case | None, where: str) -> int:
 def _fine_for(fine_id: int | None, case: Case | None, where: str) -> Fine:
     if case is None:
         raise CollectionError("case_number", "a fine is paid against its case")
-    fine = db.session.get(Fine, fine_id) if fine_id else None
+    fine = (
+        db.session.get(Fine, fine_id, with_for_update=True, populate_existing=True)
+        if fine_id
+        else None
+    )
     if fine is None or fine.case_id != case.id:
         raise CollectionError(
             f"{where}.fine_id", f"names no fine of case {case.case_number}"
@@ -416,8 +427,10 @@ def issue_receipt(request: ReceiptInput, cashier: Any) -> Receipt:
         case = find_case(request.case_number)
         lines = resolve_lines(request.lines, case)
         issued_at = utcnow()
-        check_day_open(counter, local_date(issued_at), "business_date")
         running = take_numbers(counter.id, ReceiptSeries.ONLINE)
+        # Checked after the series lock is held: a day being closed holds it
+        # too, so a receipt either lands in the statement or sees the close.
+        check_day_open(counter, local_date(issued_at), "business_date")
         receipt = build_receipt(
             counter=counter,
             series=ReceiptSeries.ONLINE,
@@ -466,9 +479,21 @@ def cancel_receipt(
             raise CollectionError("reason", "is required to cancel a receipt")
         if len(reason) > 500:
             raise CollectionError("reason", "must be at most 500 characters")
+        # The counter's row lock orders this against a day being closed.
+        session.execute(
+            sa.select(Counter.id)
+            .where(Counter.id == receipt.counter_id)
+            .with_for_update()
+        )
         check_day_open(receipt.counter, receipt.business_date, "receipt")
         cancellation = _cancel(receipt, reason, by.id, display_name(by), utcnow())
         session.commit()
+    except IntegrityError as exc:
+        # Two supervisors at once: the unique cancellation row decides.
+        session.rollback()
+        raise CollectionError(
+            "receipt", f"{receipt.number} is already cancelled"
+        ) from exc
     except Exception:
         session.rollback()
         raise

@@ -19,7 +19,13 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from plugins.collections.models import Counter, DayClose, PaymentMethod, Receipt
+from plugins.collections.models import (
+    Counter,
+    DayClose,
+    PaymentMethod,
+    Receipt,
+    ReceiptNumberSeries,
+)
 from plugins.collections.services import CollectionError, is_supervisor
 from portal.exports import to_csv
 from portal.extensions import db
@@ -124,6 +130,16 @@ def close_day(counter: Counter, business_date: date, by: Any) -> DayClose:
     try:
         if not is_supervisor(by):
             raise CollectionError("business_date", "only a supervisor closes a day")
+        # Wait for receipts being issued (series rows) or synced (counter row)
+        # at this counter; later ones see the close and are refused.
+        session.execute(
+            sa.select(ReceiptNumberSeries.id)
+            .where(ReceiptNumberSeries.counter_id == counter.id)
+            .with_for_update()
+        )
+        session.execute(
+            sa.select(Counter.id).where(Counter.id == counter.id).with_for_update()
+        )
         statement = build_statement(counter, business_date)
         if statement.closed is not None:
             raise CollectionError(

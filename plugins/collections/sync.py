@@ -322,7 +322,7 @@ def _take_one(
     try:
         payer = check_payer(item.get("payer_name"), item.get("payer_identity"))
         reference = check_method(str(item.get("method") or ""), item.get("reference"))
-        number = (item.get("case_number") or "").strip()
+        number = str(item.get("case_number") or "").strip()
         if number:
             case = db.session.scalar(sa.select(Case).where(Case.case_number == number))
             if case is None:
