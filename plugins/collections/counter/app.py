@@ -22,7 +22,8 @@ from plugins.collections.money import ringgit
 
 logger = logging.getLogger(__name__)
 
-TEMPLATES = Path(__file__).parent / "templates"
+#: Under the plugin's templates folder, so packaging ships them with the rest.
+TEMPLATES = Path(__file__).parent.parent / "templates" / "counter"
 
 
 def create_counter_app(store: CounterStore, client: CounterClient) -> Flask:
