@@ -66,6 +66,13 @@ DEMO_OFFICERS = (
     DemoOfficer("kerani.kt", "Siti", "binti Musa", "Clerk", ("11001",)),
     DemoOfficer("kerani.kemaman", "Faridah", "binti Said", "Clerk", ("11004",)),
     DemoOfficer("juruwang.kt", "Hafiz", "bin Rahman", "Cashier", ("11001",)),
+    DemoOfficer(
+        "penyelia.kt",
+        "Wan Aishah",
+        "binti Wan Ali",
+        "Collections Supervisor",
+        ("11001",),
+    ),
     DemoOfficer("rekod.kt", "Azlan", "bin Jusoh", "Records Officer", ("11001",)),
     DemoOfficer("rangkaian", "Nurul", "binti Hassan", "Links Officer", ()),
     DemoOfficer("juruaudit", "Razak", "bin Embong", "Auditor", ()),

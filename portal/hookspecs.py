@@ -7,12 +7,10 @@ says when, with what, and what the host does with the answer. Families:
 - ``spkms_load_profile`` / ``spkms_demo_data``: data, called by ``spkms init``
   and ``spkms demo``;
 - ``spkms_on_*``: events, called by a job after the transaction that caused
-  them has committed (a rolled-back transaction fires nothing).
-
-- ``spkms_*_strategies``, ``_rules``, ``_channels`` (and ``_connectors``,
-  ``_types``):
-  registries, each answering a name-to-implementation mapping that the state
-  profile chooses from;
+  them has committed (a rolled-back transaction fires nothing);
+- ``spkms_*_strategies``, ``_rules``, ``_channels``, ``_connectors`` and
+  ``spkms_fee_types``: registries, each answering a name-to-implementation
+  mapping that the state profile chooses from;
 - ``spkms_assign_judge`` / ``spkms_repoint_party``: decisions and changes a
   plugin makes inside another plugin's transaction.
 
@@ -244,3 +242,24 @@ def spkms_on_agency_message_received(message_id: int, agency: str, flow: str) ->
 @hookspec
 def spkms_on_hearing_scheduled(hearing_id: int, case_id: int) -> None:
     """A hearing was fixed for a case (after commit)."""
+
+
+@hookspec
+def spkms_fee_types() -> list[dict[str, Any]]:
+    """Return extra fee types for the state's fee schedule.
+
+    Called by the collections plugin while ``spkms init`` loads the profile.
+    Each item is a mapping like a profile ``[[fees]]`` entry: ``code``,
+    ``name``, ``revenue_code``, ``amount_sen`` and optionally ``kind`` (fee,
+    registration, fine, deposit). The profile's list stays the base: a code it
+    already has, or one two plugins both give, stops ``init`` with a
+    ``ConfigError`` naming it.
+    """
+
+
+@hookspec
+def spkms_on_receipt_issued(receipt_id: int, case_id: int | None) -> None:
+    """An official receipt was issued (after commit), online or by an offline sync.
+
+    ``case_id`` is the case it was paid for, or ``None``.
+    """

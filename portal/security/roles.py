@@ -62,6 +62,7 @@ ROLE_LABELS = {
     "Auditor": "Juruaudit",
     "Allocation Admin": "Pentadbir Peruntukan",
     "Allocation Override": "Pegawai Pindaan Peruntukan",
+    "Collections Supervisor": "Penyelia Kutipan",
     "Public": "Awam",
 }
 

@@ -239,6 +239,40 @@ def _allocation_record(app: Flask, court: int) -> dict[str, Any]:
     }
 
 
+def _counter_in(app: Flask, court: int) -> int:
+    """A collection counter of ``court`` (inserted directly)."""
+    from plugins.collections.models import Counter
+
+    with app.app_context():
+        counter = Counter(court_id=court, code=f"K-{_token()}", name="Kaunter Skop")
+        db.session.add(counter)
+        db.session.commit()
+        return counter.id
+
+
+def _receipt(app: Flask, court: int) -> dict[str, Any]:
+    from datetime import UTC, datetime
+
+    number = next(_mykad_serial)
+    return {
+        "uuid": str(uuid.uuid4()),
+        "number": f"SKOP-{_token()}",
+        "court_id": court,
+        "counter_id": _counter_in(app, court),
+        "series": "online",
+        "running_number": number,
+        "issued_at": datetime.now(UTC),
+        "business_date": date(2026, 12, 1),
+        "cashier_name": "Juruwang Skop",
+        "payer_name": "Pembayar Skop",
+        "payer_identity": "900202115001",
+        "method": "tunai",
+        "subtotal_sen": 300,
+        "rounding_sen": 0,
+        "total_sen": 300,
+    }
+
+
 #: Table name -> function returning column values of a new row in ``court``.
 #: A plugin that adds a scoped table adds its factory here.
 FACTORIES: dict[str, Callable[[Flask, int], dict[str, Any]]] = {
@@ -286,6 +320,27 @@ FACTORIES: dict[str, Callable[[Flask, int], dict[str, Any]]] = {
         "applicant_identity_number": "900202115001",
         "applicant_nationality": "MYS",
         "applicant_phone": "0199876543",
+    },
+    "collection_counter": lambda app, court: {
+        "court_id": court,
+        "code": f"K-{_token()}",
+        "name": "Kaunter Skop",
+    },
+    "receipt": _receipt,
+    "collection_day_close": lambda app, court: {
+        "court_id": court,
+        "counter_id": _counter_in(app, court),
+        "business_date": date(2026, 12, 1),
+        "total_sen": 0,
+        "receipts_issued": 0,
+        "receipts_cancelled": 0,
+    },
+    "collection_sync_queue": lambda app, court: {
+        "court_id": court,
+        "counter_id": _counter_in(app, court),
+        "receipt_uuid": str(uuid.uuid4()),
+        "reason": "Nombor kes tidak dikenali",
+        "payload": {"uuid": "ujian"},
     },
 }
 

@@ -1,0 +1,1 @@
+"""Counter mode: the same package on a cashier's PC, working offline."""
