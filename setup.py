@@ -46,6 +46,9 @@ setup(
             "setuptools>=70.1",
             # A real SMTP server on loopback for the e-mail channel's tests.
             "aiosmtpd>=1.4",
+            # Reads printed documents (cause list, case summary) back as text,
+            # so the tests check what is on the paper, not how it was drawn.
+            "pypdf>=5.0",
         ],
     },
     entry_points={
