@@ -9,8 +9,8 @@ says when, with what, and what the host does with the answer. Families:
 - ``spkms_on_*``: events, called by a job after the transaction that caused
   them has committed (a rolled-back transaction fires nothing).
 
-- ``spkms_*_strategies``, ``_rules``, ``_channels`` (and ``_connectors``,
-  ``_types``):
+- ``spkms_*_strategies``, ``_rules``, ``_channels``, ``_panels`` (and
+  ``_connectors``, ``_types``):
   registries, each answering a name-to-implementation mapping that the state
   profile chooses from;
 - ``spkms_assign_judge`` / ``spkms_repoint_party``: decisions and changes a
@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from flask_appbuilder import AppBuilder
     from sqlalchemy.orm import Session
 
+    from portal.dashboard import Panel
     from portal.jobs import Schedule
     from portal.notifications import Notification
     from portal.reminders.rules import ReminderRule
@@ -163,6 +164,20 @@ def spkms_notification_channels() -> dict[str, Callable[[Notification, Any], Non
     called as ``channel(notification, user)`` and raises to say it failed, in
     which case the job retries it later (the inbox is never held up). E-mail
     is the host's own channel, on when ``SPKMS_SMTP_HOST`` is set.
+    """
+
+
+@hookspec
+def spkms_dashboard_panels() -> list[Panel]:
+    """Return the panels the plugin adds to the dashboard (``portal.dashboard.Panel``).
+
+    Collected once while ``create_app`` adds the screens; a panel key given
+    twice stops start-up. On every view of the dashboard, and for every CSV
+    download, the host calls each panel's ``build(scope)`` with a
+    ``portal.dashboard.Scope`` (the courts chosen, already checked against the
+    viewer's scope, and the year) and draws the ``PanelData`` it answers as a
+    chart and a table, and serves the same rows as CSV. ``build`` counts with
+    set-based SQL filtered by ``scope.court_ids``; it must not write.
     """
 
 

@@ -44,9 +44,11 @@ def build_manager(
     """Create the manager with the host's hookspecs and the profile's plugins."""
     manager = pluggy.PluginManager("spkms")
     manager.add_hookspecs(hookspecs)
+    from portal.dashboard import hookimpls as host_dashboard
     from portal.reminders import hookimpls as host_reminders
 
     manager.register(host_reminders, name="portal.reminders")
+    manager.register(host_dashboard, name="portal.dashboard")
     available = installed_plugins()
     loaded: list[PluginInfo] = []
     for name in profile.enabled_plugins:

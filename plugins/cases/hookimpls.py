@@ -162,3 +162,11 @@ def spkms_demo_data(profile: StateProfile, session: Session) -> None:
 
     add_demo_cases(session)
     add_demo_efilings(session)
+
+
+@hookimpl
+def spkms_dashboard_panels() -> list[Any]:
+    """Registrations, decisions, pending cases, charter share."""
+    from plugins.cases.panels import panels
+
+    return panels()
