@@ -162,6 +162,9 @@ def test_cause_list_of_one_courtroom(app: Flask, court_day: Day) -> None:
     )
     assert "Bilik Bicara: Bilik 1" in text
     assert first in text and late in text and secret not in text
+    empty = client.get(f"/cause-list/pdf?mahkamah={COURT}&tarikh=2030-07-06")
+    assert "Sabtu, 6 Julai 2030" in pdf_text(empty.data)
+    assert "Tiada sebutan atau bicara pada tarikh ini." in pdf_text(empty.data)
 
 
 def test_cause_list_of_another_court_is_not_found_and_logged(
