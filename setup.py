@@ -53,6 +53,9 @@ setup(
             "aiosmtpd>=1.4",
             # Generated bad inputs against the OpenAPI document.
             "hypothesis>=6.100",
+            # Reads printed documents (cause list, case summary) back as text,
+            # so the tests check what is on the paper, not how it was drawn.
+            "pypdf>=5.0",
         ],
     },
     entry_points={

@@ -8,9 +8,9 @@ says when, with what, and what the host does with the answer. Families:
   and ``spkms demo``;
 - ``spkms_on_*``: events, called by a job after the transaction that caused
   them has committed (a rolled-back transaction fires nothing);
-- ``spkms_*_strategies``, ``_rules``, ``_channels``, ``_connectors`` and
-  ``spkms_fee_types``: registries, each answering a name-to-implementation
-  mapping that the state profile chooses from;
+- ``spkms_*_strategies``, ``_rules``, ``_channels``, ``_connectors``,
+  ``_panels`` and ``spkms_fee_types``: registries, each answering a
+  name-to-implementation mapping that the state profile chooses from;
 - ``spkms_assign_judge`` / ``spkms_repoint_party``: decisions and changes a
   plugin makes inside another plugin's transaction.
 
@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from flask_appbuilder import AppBuilder
     from sqlalchemy.orm import Session
 
+    from portal.dashboard import Panel
     from portal.jobs import Schedule
     from portal.notifications import Notification
     from portal.reminders.rules import ReminderRule
@@ -173,6 +174,20 @@ def spkms_agency_connectors() -> list[Any]:
     payloads into the agency's requests and answers back. The profile's
     ``[links.<agency>].connector`` picks one by name; a name given twice stops
     start-up.
+    """
+
+
+@hookspec
+def spkms_dashboard_panels() -> list[Panel]:
+    """Return the panels the plugin adds to the dashboard (``portal.dashboard.Panel``).
+
+    Collected once while ``create_app`` adds the screens; a panel key given
+    twice stops start-up. On every view of the dashboard, and for every CSV
+    download, the host calls each panel's ``build(scope)`` with a
+    ``portal.dashboard.Scope`` (the courts chosen, already checked against the
+    viewer's scope, and the year) and draws the ``PanelData`` it answers as a
+    chart and a table, and serves the same rows as CSV. ``build`` counts with
+    set-based SQL filtered by ``scope.court_ids``; it must not write.
     """
 
 

@@ -44,13 +44,15 @@ def build_manager(
     """Create the manager with the host's hookspecs and the profile's plugins."""
     manager = pluggy.PluginManager("spkms")
     manager.add_hookspecs(hookspecs)
-    # The host's own parts (reminder engine, certificate registry) use the
+    # The host's own parts (reminders, certificates, dashboard) use the
     # same contract as the plugins.
+    from portal.dashboard import hookimpls as host_dashboard
     from portal.reminders import hookimpls as host_reminders
     from portal.security import hookimpls as host_security
 
     manager.register(host_reminders, name="portal.reminders")
     manager.register(host_security, name="portal.security")
+    manager.register(host_dashboard, name="portal.dashboard")
     available = installed_plugins()
     loaded: list[PluginInfo] = []
     for name in profile.enabled_plugins:

@@ -110,3 +110,11 @@ def spkms_register_cli_commands() -> list[click.Command]:
     from plugins.allocation.cli import allocation_command
 
     return [allocation_command]
+
+
+@hookimpl
+def spkms_dashboard_panels() -> list[Any]:
+    """Judges' weighted loads."""
+    from plugins.allocation.panels import panels
+
+    return panels()

@@ -43,9 +43,15 @@ def spkms_register_views(appbuilder: AppBuilder) -> None:
 @hookimpl
 def spkms_register_roles() -> dict[str, list[tuple[str, str]]]:
     menus = (r"(Kes|Jenis Kes|Senarai Kes|Perbicaraan|Daftar Kes)", MENU)
+    prints = [
+        (r"CauseListView", r"can_cause_list"),
+        (r"CaseSummaryView", r"can_summary"),
+        (r"Senarai Sebutan & Bicara", MENU),
+    ]
     read = [
         (r"(CaseType|Case|CaseParty|Hearing|Document)(View|Api)", READ),
         menus,
+        *prints,
     ]
     register = [
         (r"RegistrationView", r"can_(register|lookup)"),
@@ -156,3 +162,11 @@ def spkms_demo_data(profile: StateProfile, session: Session) -> None:
 
     add_demo_cases(session)
     add_demo_efilings(session)
+
+
+@hookimpl
+def spkms_dashboard_panels() -> list[Any]:
+    """Registrations, decisions, pending cases, charter share."""
+    from plugins.cases.panels import panels
+
+    return panels()

@@ -572,6 +572,7 @@ def register(appbuilder: AppBuilder) -> None:
     appbuilder.add_view(CaseTypeView, "Jenis Kes", category="Kes")
     appbuilder.add_api(CaseTypeApi)
     appbuilder.add_api(CaseApi)
-    from plugins.cases import efiling_views
+    from plugins.cases import efiling_views, printing_views
 
     efiling_views.register(appbuilder)
+    printing_views.register(appbuilder)

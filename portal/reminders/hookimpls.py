@@ -71,3 +71,11 @@ def spkms_register_views(appbuilder: AppBuilder) -> None:
 def spkms_register_roles() -> dict[str, list[tuple[str, str]]]:
     see = [(r"DeadlinesView", r"can_(list|csv)"), (r"Kes Hampir & Lewat Tempoh", MENU)]
     return dict.fromkeys(("Chief Registrar", "Registrar", "Judge"), see)
+
+
+@hookimpl
+def spkms_dashboard_panels() -> list[Any]:
+    """Records past their deadline today, per rule and court."""
+    from portal.reminders.panels import panels
+
+    return panels()
