@@ -33,9 +33,16 @@ setup(
         "reportlab>=4.0",
         # Each state's public holidays, in Malay, for working-day periods.
         "holidays>=0.60",
+        # /metrics in Prometheus text format, with its multiprocess mode for
+        # gunicorn: the exposition format and cross-process sums are not ours
+        # to get right by hand.
+        "prometheus-client>=0.20",
     ],
     extras_require={
         "postgres": ["psycopg[binary]>=3.2"],
+        # The production web server (deploy/gunicorn.conf.py); the tests start
+        # two of them to show the web tier keeps no state between requests.
+        "web": ["gunicorn>=23.0"],
         "test": [
             "pytest>=8.3",
             "ruff>=0.8",
@@ -46,6 +53,7 @@ setup(
             "setuptools>=70.1",
             # A real SMTP server on loopback for the e-mail channel's tests.
             "aiosmtpd>=1.4",
+            "gunicorn>=23.0",
         ],
     },
     entry_points={

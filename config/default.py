@@ -74,3 +74,9 @@ SPKMS_SMTP_USER = None
 SPKMS_SMTP_PASSWORD = None
 SPKMS_MAIL_FROM = "spkms@localhost"
 SPKMS_PUBLIC_URL = "http://localhost:8080"
+
+# Operations: /metrics answers only these networks (a list, or a comma-separated
+# string in the environment); /health/ready waits this long for each of the
+# database and Redis before calling the portal unready.
+SPKMS_METRICS_ALLOW = ["127.0.0.1/32", "::1/128"]
+SPKMS_HEALTH_TIMEOUT = 2.0

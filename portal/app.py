@@ -65,7 +65,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     if with_plugin_branches not in migrate.configure_callbacks:
         migrate.configure(with_plugin_branches)
 
-    from portal import audit, jobs, notifications, web
+    from portal import audit, health, jobs, metrics, notifications, web
 
     # Every form POST (FAB's deletes included) is checked; FAB exempts its
     # token-authenticated APIs when it registers them, so this comes first.
@@ -84,6 +84,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     web.init_app(app)
     audit.init_app(app)
     jobs.init_app(app)
+    health.init_app(app)
+    metrics.init_app(app)
     logger.info(
         "SPKMS ready: state=%s plugins=%s database=%s",
         profile.key,

@@ -223,3 +223,17 @@ def spkms_on_case_status_changed(
 @hookspec
 def spkms_on_hearing_scheduled(hearing_id: int, case_id: int) -> None:
     """A hearing was fixed for a case (after commit)."""
+
+
+@hookspec
+def spkms_metrics_collectors() -> list[Any]:
+    """Return extra figures for ``/metrics``, read at scrape time.
+
+    Called on every scrape, inside the app context of the worker answering
+    it. Each item is either a ``prometheus_client`` collector (an object with
+    ``collect()`` yielding metric families, for the plugin's own metric
+    names) or a ``portal.metrics.AgencyBacklog``, whose counts the host merges
+    into the one ``spkms_agency_backlog`` gauge. Read shared state (the
+    database, Redis) rather than process memory: any worker may answer the
+    scrape. A collector that raises is logged and left out of that scrape.
+    """
