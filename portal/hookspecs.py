@@ -12,7 +12,8 @@ says when, with what, and what the host does with the answer. Families:
 - ``spkms_*_strategies``, ``_rules``, ``_channels`` (and ``_connectors``,
   ``_types``):
   registries, each answering a name-to-implementation mapping that the state
-  profile chooses from;
+  profile chooses from; ``spkms_metrics_collectors`` answers a list of
+  collectors that ``/metrics`` reads on every scrape;
 - ``spkms_assign_judge`` / ``spkms_repoint_party``: decisions and changes a
   plugin makes inside another plugin's transaction.
 

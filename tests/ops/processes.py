@@ -149,11 +149,16 @@ class Portal:
     def post(self, path: str, **kwargs: Any) -> Answer:
         return http("POST", self.url + path, **kwargs)
 
+    def terminate(self) -> None:
+        """Ask gunicorn to stop (SIGTERM) without waiting for it."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+
     def stop(self) -> None:
         """SIGTERM (gunicorn's graceful stop), then SIGKILL if it lingers."""
         if self.process is None or self.process.poll() is not None:
             return
-        self.process.terminate()
+        self.terminate()
         try:
             self.process.wait(timeout=15)
         except subprocess.TimeoutExpired:

@@ -21,7 +21,14 @@ def test_hooks_follow_the_naming_families() -> None:
     families = ("spkms_register_", "spkms_on_", "spkms_load_", "spkms_demo_")
     # Decisions and changes made inside another plugin's transaction.
     in_transaction = ("spkms_assign_", "spkms_repoint_")
-    registries = ("_strategies", "_rules", "_connectors", "_types", "_channels")
+    registries = (
+        "_strategies",
+        "_rules",
+        "_connectors",
+        "_types",
+        "_channels",
+        "_collectors",
+    )
     odd = [
         name
         for name in HOOKS
