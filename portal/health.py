@@ -35,8 +35,10 @@ DEFAULT_TIMEOUT = 2.0
 #: Outbox states the readiness answer counts.
 READY_BACKLOG = ("pending", "failed", "dead")
 
-# One small pool per process: a check that hangs past its timeout keeps its
-# thread until the driver gives up, and at most two such threads exist.
+# One small pool per process, so a check can be given up on after its timeout.
+# TODO(stuck driver): a check that hangs keeps its pool thread until the
+# driver itself gives up; two hung checks fill the pool and later readiness
+# answers wait in line (still 503 after the timeout, never a false 200).
 _checks = ThreadPoolExecutor(max_workers=2, thread_name_prefix="spkms-health")
 
 

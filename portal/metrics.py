@@ -63,6 +63,10 @@ REQUESTS = Counter(
     "Requests answered, by HTTP status code.",
     ["status", "method"],
 )
+# TODO(file per job): an RQ worker forks a child per job, and in multiprocess
+# mode each child leaves its own small counter file; they pile up in the
+# metrics folder until the portal's next start removes them. A long-running
+# host gathers thousands; a periodic compaction would keep the folder small.
 REMINDERS_SENT = Counter(
     "spkms_reminders_sent",
     "Records newly warned by the reminder engine, by rule and level.",
