@@ -9,6 +9,7 @@ deploy/spkms.env.example) without editing this file:
 - ``SPKMS_WEB_TIMEOUT``: seconds before a silent worker is killed (60).
 - ``SPKMS_ACCESS_LOG`` / ``SPKMS_ERROR_LOG``: ``-`` for the journal (default).
 - ``SPKMS_CONTROL_SOCKET``: path of gunicorn's control socket (off if unset).
+- ``SPKMS_CONTROL_SOCKET``: path of gunicorn's control socket (off if unset).
 
 The app is *not* preloaded. ``create_app`` opens a database connection while
 it starts; built once in the master, every worker would inherit that pool and
@@ -67,9 +68,15 @@ worker_tmp_dir = _SHM if _Path(_SHM).is_dir() else None
 accesslog = _os.environ.get("SPKMS_ACCESS_LOG", "-")
 errorlog = _os.environ.get("SPKMS_ERROR_LOG", "-")
 access_log_format = (
-    '%(h)s "%(r)s" %(s)s %(B)s %(M)sms rid=%({x-request-id}o)s user_agent="%(a)s"'
+    '%(h)s xff=%({x-forwarded-for}i)s "%(r)s" %(s)s %(B)s %(M)sms '
+    'rid=%({x-request-id}o)s user_agent="%(a)s"'
 )
 proc_name = "spkms-portal"
+
+# gunicorn's control socket (``gunicornc``) only where the unit names a path
+# for it: its default under $HOME would be shared by every portal of a host.
+control_socket = _os.environ.get("SPKMS_CONTROL_SOCKET", "")
+control_socket_disable = not control_socket
 
 
 def on_starting(server: _Any) -> None:
