@@ -38,9 +38,16 @@ setup(
         # X.509: the development CA, officer certificates, CRLs, and the
         # portal's own re-check of the client certificate nginx forwards.
         "cryptography>=42",
+        # /metrics in Prometheus text format, with its multiprocess mode for
+        # gunicorn: the exposition format and cross-process sums are not ours
+        # to get right by hand.
+        "prometheus-client>=0.20",
     ],
     extras_require={
         "postgres": ["psycopg[binary]>=3.2"],
+        # The production web server (deploy/gunicorn.conf.py); the tests start
+        # two of them to show the web tier keeps no state between requests.
+        "web": ["gunicorn>=23.0"],
         "test": [
             "pytest>=8.3",
             "ruff>=0.8",
@@ -56,6 +63,9 @@ setup(
             # Reads printed documents (cause list, case summary) back as text,
             # so the tests check what is on the paper, not how it was drawn.
             "pypdf>=5.0",
+            # The two-process and deployment tests run the shipped gunicorn
+            # settings.
+            "gunicorn>=23.0",
         ],
     },
     entry_points={

@@ -96,3 +96,9 @@ AUTH_RATE_LIMITED = True
 AUTH_RATE_LIMIT = "10 per minute"
 SPKMS_LOGIN_RATE_LIMIT = "10 per minute"  # the API's token login
 SPKMS_PUBLIC_RATE_LIMIT = "20 per minute"  # e-filing and status look-ups
+
+# Operations: /metrics answers only these networks (a list, or a comma-separated
+# string in the environment); /health/ready waits this long for each of the
+# database and Redis before calling the portal unready.
+SPKMS_METRICS_ALLOW = ["127.0.0.1/32", "::1/128"]
+SPKMS_HEALTH_TIMEOUT = 2.0

@@ -65,7 +65,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     if with_plugin_branches not in migrate.configure_callbacks:
         migrate.configure(with_plugin_branches)
 
-    from portal import audit, jobs, notifications, web
+    from portal import audit, health, jobs, metrics, notifications, web
 
     # Every form POST (FAB's deletes included) is checked; FAB exempts its
     # token-authenticated APIs when it registers them, so this comes first.
@@ -88,6 +88,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     hardening.init_app(app)
     certlogin.init_app(app)
     jobs.init_app(app)
+    health.init_app(app)
+    metrics.init_app(app)
     logger.info(
         "SPKMS ready: state=%s plugins=%s database=%s",
         profile.key,

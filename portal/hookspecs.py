@@ -11,6 +11,8 @@ says when, with what, and what the host does with the answer. Families:
 - ``spkms_*_strategies``, ``_rules``, ``_channels``, ``_connectors``,
   ``_panels`` and ``spkms_fee_types``: registries, each answering a
   name-to-implementation mapping that the state profile chooses from;
+  ``spkms_metrics_collectors`` answers the collectors ``/metrics`` reads on
+  every scrape;
 - ``spkms_assign_judge`` / ``spkms_repoint_party``: decisions and changes a
   plugin makes inside another plugin's transaction.
 
@@ -277,4 +279,18 @@ def spkms_on_receipt_issued(receipt_id: int, case_id: int | None) -> None:
     """An official receipt was issued (after commit), online or by an offline sync.
 
     ``case_id`` is the case it was paid for, or ``None``.
+    """
+
+
+@hookspec
+def spkms_metrics_collectors() -> list[Any]:
+    """Return extra figures for ``/metrics``, read at scrape time.
+
+    Called on every scrape, inside the app context of the worker answering
+    it. Each item is either a ``prometheus_client`` collector (an object with
+    ``collect()`` yielding metric families, for the plugin's own metric
+    names) or a ``portal.metrics.AgencyBacklog``, whose counts the host merges
+    into the one ``spkms_agency_backlog`` gauge. Read shared state (the
+    database, Redis) rather than process memory: any worker may answer the
+    scrape. A collector that raises is logged and left out of that scrape.
     """

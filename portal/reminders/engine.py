@@ -23,6 +23,7 @@ from flask import Flask, current_app
 
 from portal.court_calendar import CourtCalendar
 from portal.extensions import db
+from portal.metrics import record_reminder_run
 from portal.notifications import Notification, deliver_later, officers_with_role
 from portal.reminders.models import ReminderSent
 from portal.reminders.rules import ROLE_AUDIENCES, Level, RuleSettings
@@ -95,6 +96,9 @@ def run_reminders(today: date | None = None, only: str | None = None) -> RunRepo
             counts,
             messages,
         )
+    # Counted for /metrics in whichever process ran the rules (worker,
+    # scheduler or ``spkms reminders run``); see portal/metrics.py.
+    record_reminder_run(report)
     return report
 
 

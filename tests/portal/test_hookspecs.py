@@ -28,6 +28,7 @@ def test_hooks_follow_the_naming_families() -> None:
         "_types",
         "_channels",
         "_panels",
+        "_collectors",
     )
     odd = [
         name
