@@ -48,6 +48,15 @@ def spkms_agency_connectors() -> list[Any]:
 
 
 @hookimpl
+def spkms_metrics_collectors() -> list[Any]:
+    """Feed each agency's unsettled messages into ``spkms_agency_backlog``."""
+    from plugins.links import services
+    from portal.metrics import AgencyBacklog
+
+    return [AgencyBacklog(services.backlog)]
+
+
+@hookimpl
 def spkms_register_views(appbuilder: AppBuilder) -> None:
     """Check ``[links]`` (a bad profile stops start-up), then add the screens."""
     from flask import current_app

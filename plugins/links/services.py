@@ -574,6 +574,21 @@ def dead_letter_by_hand(message: AgencyMessage, reason: str) -> AgencyMessage:
 # -- health ------------------------------------------------------------------
 
 
+def backlog() -> dict[tuple[str, str], int]:
+    """Outgoing messages not yet settled, by agency and state, for ``/metrics``.
+
+    Counts what still needs the delivery job (queued, failed), an agency's
+    answer (sent) or a links officer (dead), in one grouped query.
+    """
+    unsettled = (*MessageState.PENDING, MessageState.SENT, MessageState.DEAD)
+    rows = db.session.execute(
+        sa.select(AgencyMessage.agency, AgencyMessage.state, sa.func.count())
+        .where(AgencyMessage.direction == OUT, AgencyMessage.state.in_(unsettled))
+        .group_by(AgencyMessage.agency, AgencyMessage.state)
+    )
+    return {(agency, state): count for agency, state, count in rows}
+
+
 def health(since: timedelta = timedelta(hours=24)) -> list[dict[str, Any]]:
     """Per agency: last success, backlog, parked count, error rate of the window."""
     start = utcnow() - since

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 
 import pytest
 import sqlalchemy as sa
@@ -51,6 +52,12 @@ def test_links_officer_lists_retries_parks_and_reads_health(links: Links, sim) -
     (message,) = [m for m in links.messages(agency="jpn") if m["case_id"] == case_id]
     assert message["state"] == MessageState.DEAD
     client = links.app.test_client()
+    parked = re.search(
+        r'^spkms_agency_backlog\{agency="jpn",state="dead"\} (\S+)$',
+        client.get("/metrics").text,
+        re.M,
+    )
+    assert parked is not None and float(parked.group(1)) >= 1
     login(client, links.officer.username)
     listed = client.get("/agency-messages/list/?_flt_0_agency=jpn")
     assert listed.status_code == 200 and "identity_check" in listed.text
