@@ -2,11 +2,12 @@
 
 A filled database is dumped with the backup script, restored with the
 restore script into a new database, and the portal starts on the copy with
-the case and the schema revision intact.
+the case, the schema revision and the audit chain intact.
 """
 
 from __future__ import annotations
 
+import re
 import subprocess
 from pathlib import Path
 
@@ -17,9 +18,10 @@ from flask import Flask, current_app
 from plugins.cases import services
 from plugins.cases.models import Case
 from portal import create_app
+from portal.audit.cli import verify_command
 from portal.extensions import db
 from tests.cases.conftest import act_as, registration
-from tests.conftest import app_settings, make_officer
+from tests.conftest import app_settings, login, make_officer
 from tests.ops.conftest import create_database, drop_database
 from tests.ops.processes import ROOT, base_env
 
@@ -40,12 +42,17 @@ def run_script(*args: str | Path, **env: str) -> subprocess.CompletedProcess[str
 def test_backup_restore_and_start_on_the_copy(
     state_app: Flask, state_database: str, tmp_path: Path
 ) -> None:
-    clerk = make_officer(state_app, "Clerk", ("11001",))
+    clerk = make_officer(state_app, "Clerk", ("11001", "11002"))
     with state_app.app_context():
         act_as(state_app, clerk)
-        case_number = services.register_case(
+        case = services.register_case(
             registration("11002", user=clerk, title="Tuntutan harta sepencarian")
-        ).case_number
+        )
+        case_id, case_number = case.id, case.case_number
+    # Reading the case leaves a chained record in the access log.
+    client = state_app.test_client()
+    login(client, clerk.username)
+    assert client.get(f"/cases/show/{case_id}").status_code == 200
 
     dumped = run_script(BACKUP, state_database, tmp_path, SPKMS_BACKUP_KEEP="2")
     assert dumped.returncode == 0, dumped.stderr
@@ -83,6 +90,11 @@ def test_backup_restore_and_start_on_the_copy(
             assert cases == 1 + _other_cases(state_app, case_number)
         ready = restored.test_client().get("/health/ready")
         assert ready.status_code == 200, ready.json
+        # The copy's audit trail is whole: every record chained as it was.
+        verified = restored.test_cli_runner().invoke(verify_command)
+        assert verified.exit_code == 0, verified.output
+        chained = re.search(r"audit chain OK: (\d+) records chained", verified.output)
+        assert chained is not None and int(chained.group(1)) > 0
     finally:
         if restored is not None:
             with restored.app_context():
