@@ -288,6 +288,7 @@ def load_scale(
         session.commit()
 
         writer = BulkWriter(session, on_rows)
+        writer.defer_indexes(_loaded_tables())
         types = list(session.scalars(sa.select(CaseType).where(CaseType.active)))
         types_by_level: dict[str, list[Any]] = {}
         for case_type in types:
@@ -338,10 +339,15 @@ def load_scale(
             district_courts=[c for c in courts if c.level not in JUDGE_SHARE],
         )
         load_cases(writer, context, cases, names)
+        # TODO(collections not merged): the receipts of the loaded cases'
+        # registration fees (and their receipt number series) are written
+        # here once the collections plugin's receipt tables are on this
+        # branch; until then the data set has cases with fees due and no
+        # receipts, and the offline-sync benchmark has nothing to sync.
         logger.info(
             "scale: %d cases written at %.1f s", cases, time.perf_counter() - started
         )
-        writer.sync_sequences()
+        writer.finish()
         session.commit()
     except Exception:
         session.rollback()
@@ -360,6 +366,22 @@ def load_scale(
         report.seconds,
     )
     return report
+
+
+def _loaded_tables() -> list[sa.Table]:
+    """The tables that take millions of rows, and their version tables."""
+    from sqlalchemy_continuum import version_class, versioning_manager
+
+    from plugins.cases.models import Case, CaseParty, Hearing
+    from plugins.filetracking.models import CaseFile, FileMovement
+    from plugins.parties.models import Party
+
+    models = (Party, Case, CaseParty, Hearing, CaseFile, FileMovement)
+    return [
+        versioning_manager.transaction_cls.__table__,
+        *(model.__table__ for model in models),
+        *(version_class(model).__table__ for model in models),
+    ]
 
 
 def _court_weight(court: Court) -> float:
@@ -443,7 +465,7 @@ def _load_parties(
     now: datetime,
 ) -> tuple[int, list[str]]:
     """``count`` MyKad holders; the first id (ids are consecutive) and names."""
-    from plugins.parties.models import NAME_KEY_INDEX, Party
+    from plugins.parties.models import Party
     from plugins.parties.search import name_key
 
     table = Party.__table__
@@ -452,10 +474,6 @@ def _load_parties(
             sa.select(table.c.identity_number).where(table.c.identity_type == "mykad")
         )
     )
-    index = next(i for i in table.indexes if i.name == NAME_KEY_INDEX)
-    if writer.postgres:
-        # Built once at the end: far cheaper than a GIN update per row.
-        index.drop(writer.connection, checkfirst=True)
     maker = MyKadMaker(rng, today, taken)
     keys: dict[str, str] = {}
     first = writer.take_ids(table, count)
@@ -501,7 +519,4 @@ def _load_parties(
         tx_rows = sorted(set(transactions))
         writer.write_transactions([(t, issued, None) for t in tx_rows])
         writer.write_versioned(Party, PARTY_COLUMNS, rows, transactions)
-    if writer.postgres:
-        writer.connection.execute(sa.text("SET LOCAL maintenance_work_mem = '256MB'"))
-        index.create(writer.connection)
     return first, names
