@@ -36,6 +36,9 @@ setup(
     ],
     extras_require={
         "postgres": ["psycopg[binary]>=3.2"],
+        # benchmarks/: the HTTP figures are taken against gunicorn, and a
+        # missed target is profiled with pyinstrument.
+        "bench": ["psycopg[binary]>=3.2", "gunicorn>=23", "pyinstrument>=5"],
         "test": [
             "pytest>=8.3",
             "ruff>=0.8",

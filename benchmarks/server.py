@@ -10,6 +10,8 @@ in the same process,
 - ``/bench/bare-cases``: a bare Flask route that answers the same 20 rows as
   the portal's case API list, with one SQL query and ``jsonify``.
 
+The database, Redis and the queue come from ``SPKMS_DATABASE_URL``,
+``SPKMS_REDIS_URL`` and ``SPKMS_QUEUE_NAME``, as in a deployment.
 ``SPKMS_BENCH_VERSIONING=0`` switches Continuum off for the whole process, so
 the cost of the audit trail on registration can be measured against it.
 """
@@ -55,7 +57,7 @@ def create() -> Flask:
 
     if os.environ.get("SPKMS_BENCH_VERSIONING", "1") == "0":
         versioning_manager.options["versioning"] = False
-    app = create_app({"SPKMS_REDIS_URL": None})
+    app = create_app()  # database, Redis and queue from the environment
 
     class PlainCaseView(ModelView):
         """The case list as Flask-AppBuilder gives it, nothing of the portal."""

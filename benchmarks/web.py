@@ -1,5 +1,8 @@
 """Clients and servers for the HTTP benchmarks: gunicorn on loopback, keep-alive.
 
+The servers hand jobs to Redis as a deployment does (no worker runs them:
+the figures are the web tier's, and the queue is emptied afterwards).
+
 The standard library's ``http.client`` keeps one connection open per client,
 so a timing holds the server's work and the loopback round trip, not the
 cost of opening a connection.
@@ -97,16 +100,21 @@ class Gunicorn:
     """``benchmarks.server:create()`` under gunicorn on a loopback port."""
 
     def __init__(
-        self, database_url: str, *, versioning: bool = True, workers: int = 2
+        self,
+        database_url: str,
+        *,
+        redis_url: str,
+        queue: str,
+        versioning: bool = True,
+        workers: int = 2,
     ) -> None:
         self.port = free_port()
         env = {
             **os.environ,
             "SPKMS_DATABASE_URL": database_url,
+            "SPKMS_REDIS_URL": redis_url,
+            "SPKMS_QUEUE_NAME": queue,
             "SPKMS_BENCH_VERSIONING": "1" if versioning else "0",
-            "SECRET_KEY": os.environ.get(
-                "SECRET_KEY", "benchmark-secret-key-of-32-bytes-or-more"
-            ),
         }
         gunicorn = Path(sys.executable).with_name("gunicorn")
         self.log = open(f"/tmp/spkms-bench-gunicorn-{self.port}.log", "wb")  # noqa: SIM115, S108
