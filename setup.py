@@ -48,6 +48,9 @@ setup(
         # The production web server (deploy/gunicorn.conf.py); the tests start
         # two of them to show the web tier keeps no state between requests.
         "web": ["gunicorn>=23.0"],
+        # benchmarks/: the HTTP figures are taken against gunicorn, and a
+        # missed target is profiled with pyinstrument.
+        "bench": ["psycopg[binary]>=3.2", "gunicorn>=23", "pyinstrument>=5"],
         "test": [
             "pytest>=8.3",
             "ruff>=0.8",

@@ -68,9 +68,9 @@ def timed(function: Callable[[], Any], repeat: int = 1) -> tuple[float, Any]:
     return statistics.median(times), result
 
 
-def table(rows: list[tuple[str, str, str]]) -> str:
-    """A plain text table of (what, figure, compared with)."""
-    widths = [max(len(row[i]) for row in rows) for i in range(3)]
+def table(rows: list[tuple[str, ...]]) -> str:
+    """A plain text table, e.g. of (what, figure, compared with)."""
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     return "\n".join(
         "  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)) for row in rows
     )

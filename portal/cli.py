@@ -67,11 +67,35 @@ def init_command(state: str | None) -> None:
 @click.option("--port", default=8080, show_default=True)
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--no-serve", is_flag=True, help="Prepare the demo database only.")
-def demo_command(port: int, host: str, no_serve: bool) -> None:
+@click.option(
+    "--scale",
+    type=float,
+    default=None,
+    help="Load the bulk data set instead of the samples: 1.0 is 1,000,000 "
+    "profiles and 300,000 cases, 0.01 one hundredth of that.",
+)
+def demo_command(port: int, host: str, no_serve: bool, scale: float | None) -> None:
     """Create the demo database if missing, print logins, serve the portal."""
-    from portal.demo import prepare_demo
+    import time
 
-    app, logins = prepare_demo()
+    from portal.demo import prepare_demo
+    from portal.scale.loader import SCALE_PASSWORD, ScaleError, estimated_rows
+
+    started = time.perf_counter()
+    if scale is None:
+        app, logins = prepare_demo()
+    else:
+        try:
+            length = estimated_rows(scale)
+        except ScaleError as exc:
+            raise click.BadParameter(exc.rule, param_hint="--scale") from exc
+        with click.progressbar(length=length, label="Memuatkan data") as bar:
+            app, logins = prepare_demo(scale, on_rows=bar.update)
+        click.echo(f"Loaded in {time.perf_counter() - started:.1f} s")
+        click.echo(
+            f"Judges hakim.<court>.<n> and clerks kerani.<court> added by the data"
+            f" set log in with the password {SCALE_PASSWORD}"
+        )
     click.echo("SPKMS demo — logins (username / password / role / courts):")
     for login in logins:
         click.echo(f"  {login}")

@@ -7,6 +7,7 @@ an existing one is reused (``init`` is idempotent), so a second start is fast.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -79,8 +80,14 @@ DEMO_OFFICERS = (
 )
 
 
-def seed_officers(officers: tuple[DemoOfficer, ...] = DEMO_OFFICERS) -> None:
-    """Create the sample officers, their postings and judge records (idempotent)."""
+def seed_officers(
+    officers: tuple[DemoOfficer, ...] = DEMO_OFFICERS, *, password_hash: str = ""
+) -> None:
+    """Create the sample officers, their postings and judge records (idempotent).
+
+    ``password_hash`` gives every new officer that one password, hashed once:
+    hashing is slow on purpose, and the scale data set adds dozens.
+    """
     from flask import current_app
 
     sm = current_app.appbuilder.sm
@@ -94,7 +101,8 @@ def seed_officers(officers: tuple[DemoOfficer, ...] = DEMO_OFFICERS) -> None:
                 last_name=officer.last_name,
                 email=f"{officer.username}@demo.spkms.local",
                 role=sm.find_role(officer.role),
-                password=officer.password,
+                password="" if password_hash else officer.password,
+                hashed_password=password_hash,
             )
             if not user:
                 raise RuntimeError(f"could not create demo user {officer.username}")
@@ -115,8 +123,16 @@ def seed_officers(officers: tuple[DemoOfficer, ...] = DEMO_OFFICERS) -> None:
     db.session.commit()
 
 
-def prepare_demo() -> tuple[Flask, tuple[DemoOfficer, ...]]:
-    """Build the app on the embedded default, run ``init``, add sample data."""
+def prepare_demo(
+    scale: float | None = None, *, on_rows: Callable[[int], None] | None = None
+) -> tuple[Flask, tuple[DemoOfficer, ...]]:
+    """Build the app, run ``init``, add sample data.
+
+    Without ``scale`` the plugins add their few hundred sample records the
+    ordinary way. With it, the bulk data set of that scale is loaded instead
+    (``portal.scale``), once: a database that already holds cases is left
+    as it is, because a second load would double the state's caseload.
+    """
     from portal import create_app
     from portal.app import spkms
     from portal.provision import init
@@ -125,7 +141,20 @@ def prepare_demo() -> tuple[Flask, tuple[DemoOfficer, ...]]:
     with app.app_context():
         init()
         seed_officers()
-        profile = spkms().profile
-        spkms().hook.spkms_demo_data(profile=profile, session=db.session)
-        db.session.commit()
+        if scale is None:
+            profile = spkms().profile
+            spkms().hook.spkms_demo_data(profile=profile, session=db.session)
+            db.session.commit()
+        elif _has_cases():
+            logger.warning("scale data set skipped: the database already has cases")
+        else:
+            from portal.scale.loader import load_scale
+
+            load_scale(db.session, scale, on_rows=on_rows)
     return app, DEMO_OFFICERS
+
+
+def _has_cases() -> bool:
+    from plugins.cases.models import Case
+
+    return db.session.scalar(sa.select(Case.id).limit(1)) is not None

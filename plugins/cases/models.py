@@ -89,6 +89,12 @@ class Case(CourtOwned, Confidential, Timestamped, Model):
     __versioned__: dict[str, Any] = {}
     __table_args__ = (
         sa.UniqueConstraint("court_id", "case_type_id", "year", "running_number"),
+        # A court's newest cases first (every case list): walked backwards,
+        # the first page is read without sorting the court's caseload.
+        sa.Index("ix_court_case_court_registered", "court_id", "registered_at"),
+        sa.Index("ix_court_case_registered_at", "registered_at"),
+        # Judges' open loads (allocation, workload) from the index alone.
+        sa.Index("ix_court_case_judge_status", "judge_id", "status", "case_type_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

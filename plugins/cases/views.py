@@ -45,7 +45,7 @@ from portal.extensions import db
 from portal.models import Court
 from portal.security import access
 from portal.timezone import show_local
-from portal.views import ScopedModelRestApi, ScopedModelView
+from portal.views import CappedCountInterface, ScopedModelRestApi, ScopedModelView
 
 logger = logging.getLogger(__name__)
 
@@ -213,7 +213,7 @@ class DocumentView(ScopedModelView):
 class CaseView(ScopedModelView):
     """Cases of the officer's courts; registration has its own screen."""
 
-    datamodel = SQLAInterface(Case)
+    datamodel = CappedCountInterface(Case)
     route_base = "/cases"
     list_title = "Senarai Kes"
     show_title = "Butiran Kes"
@@ -378,9 +378,10 @@ class CaseApi(ScopedModelRestApi):
     """Cases over the API: list and read in scope, register, change status."""
 
     resource_name = "case"
-    datamodel = SQLAInterface(Case)
+    datamodel = CappedCountInterface(Case)
     allow_browser_login = True
     include_route_methods = {"get", "get_list", "info", "register", "status"}
+    base_order = ("registered_at", "desc")
     list_columns = show_columns = [
         "id",
         "case_number",
