@@ -5,9 +5,10 @@ Not a test. Builds a portal on a fresh database (SQLite by default, or
 counter issue ``--receipts`` receipts into its own SQLite file and then sync
 them in batches. The baseline, measured in the same run on the same
 database, is plain Core inserts of the same receipt and line rows (no checks,
-no chain, no audit versions, no events). Prints both times and the ratio.
+no chain, no audit versions, no events). Prints both times and the ratio;
+``benchmarks.run`` takes the same figures through ``measure``.
 
-    .venv/bin/python benchmarks/collections_sync.py [--receipts 10000]
+    .venv/bin/python -m benchmarks.collections_sync [--receipts 10000]
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import tempfile
 import threading
 import time
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -29,20 +31,28 @@ from portal.extensions import db
 from tests.conftest import app_settings, court_id, initialise, make_officer
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--receipts", type=int, default=10_000)
-    parser.add_argument("--batch", type=int, default=200)
-    parser.add_argument("--database", default=None, help="default: a temp SQLite")
-    args = parser.parse_args()
+@dataclass(frozen=True)
+class SyncFigures:
+    """Seconds spent by one measured sync and its plain-insert baseline."""
 
+    receipts: int
+    backend: str
+    issue_seconds: float
+    sync_seconds: float
+    baseline_seconds: float
+
+
+def measure(url: str | None, receipts: int, batch: int = 200) -> SyncFigures:
+    """Issue ``receipts`` on an offline counter, sync them to a portal on ``url``
+    (a fresh, empty database; None for a temporary SQLite), and time both the
+    sync and the baseline inserts."""
     from plugins.collections import sync
     from plugins.collections.counter.client import CounterClient
     from plugins.collections.counter.store import CounterStore
     from plugins.collections.models import Counter, FeeType, Receipt, ReceiptLine
 
     work = Path(tempfile.mkdtemp(prefix="spkms-bench-"))
-    url = args.database or f"sqlite:///{work / 'portal.db'}"
+    url = url or f"sqlite:///{work / 'portal.db'}"
     app = create_app(app_settings(url))
     initialise(app)
     supervisor = make_officer(app, "Collections Supervisor", ("11002",))
@@ -55,7 +65,7 @@ def main() -> None:
             counters.append(counter)
         db.session.commit()
         secret = sync.enrol_counter(counters[0], g.user)
-        left = args.receipts
+        left = receipts
         while left > 0:
             sync.reserve_block(counters[0], min(left, sync.MAX_BLOCK_SIZE))
             left -= sync.MAX_BLOCK_SIZE
@@ -73,7 +83,7 @@ def main() -> None:
     client.refresh()
 
     started = time.perf_counter()
-    for index in range(args.receipts):
+    for index in range(receipts):
         store.issue(
             cashier_name="Juruwang Penanda Aras",
             payer_name=f"Pembayar {index}",
@@ -85,9 +95,9 @@ def main() -> None:
     issue_seconds = time.perf_counter() - started
 
     started = time.perf_counter()
-    report = client.sync(batch_size=args.batch)
+    report = client.sync(batch_size=batch)
     sync_seconds = time.perf_counter() - started
-    assert report.accepted == args.receipts and not report.refused, report
+    assert report.accepted == receipts and not report.refused, report
 
     with app.app_context():
         now = datetime.now(UTC)
@@ -95,8 +105,8 @@ def main() -> None:
         db.session.remove()  # SQLite: the baseline's connection takes the lock
         started = time.perf_counter()
         with db.engine.begin() as connection:
-            for first in range(0, args.receipts, args.batch):
-                chunk = range(first, min(first + args.batch, args.receipts))
+            for first in range(0, receipts, batch):
+                chunk = range(first, min(first + batch, receipts))
                 connection.execute(
                     sa.insert(Receipt.__table__),
                     [
@@ -145,14 +155,32 @@ def main() -> None:
                 )
         baseline_seconds = time.perf_counter() - started
     server.shutdown()
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+    return SyncFigures(
+        receipts=receipts,
+        backend=sa.make_url(url).get_backend_name(),
+        issue_seconds=issue_seconds,
+        sync_seconds=sync_seconds,
+        baseline_seconds=baseline_seconds,
+    )
 
-    backend = sa.make_url(url).get_backend_name()
-    print(f"collections offline sync, {args.receipts} receipts, {backend}")
-    print(f"  counter issues offline:         {issue_seconds:8.2f} s")
-    print(f"  sync to the portal (HTTP):      {sync_seconds:8.2f} s")
-    print(f"  baseline, plain inserts:        {baseline_seconds:8.2f} s")
-    print(f"  ratio sync / baseline:          {sync_seconds / baseline_seconds:8.1f}x")
-    per_receipt = 1000 * sync_seconds / args.receipts
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--receipts", type=int, default=10_000)
+    parser.add_argument("--batch", type=int, default=200)
+    parser.add_argument("--database", default=None, help="default: a temp SQLite")
+    args = parser.parse_args()
+    found = measure(args.database, args.receipts, args.batch)
+    sync, baseline = found.sync_seconds, found.baseline_seconds
+    print(f"collections offline sync, {found.receipts} receipts, {found.backend}")
+    print(f"  counter issues offline:         {found.issue_seconds:8.2f} s")
+    print(f"  sync to the portal (HTTP):      {sync:8.2f} s")
+    print(f"  baseline, plain inserts:        {baseline:8.2f} s")
+    print(f"  ratio sync / baseline:          {sync / baseline:8.1f}x")
+    per_receipt = 1000 * sync / found.receipts
     print(f"  per receipt synced:             {per_receipt:8.2f} ms")
 
 

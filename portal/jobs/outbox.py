@@ -108,7 +108,7 @@ def enqueue(name: str, *, dedup_key: str | None = None, **kwargs: Any) -> Outbox
     return job
 
 
-def emit(event: str, **payload: Any) -> OutboxJob:
+def emit(event: str, **payload: Any) -> OutboxJob | None:
     """Fire ``spkms_on_<event>(**payload)`` for every plugin after commit.
 
     The event travels as the built-in job ``portal.event``, so listeners run
@@ -116,6 +116,12 @@ def emit(event: str, **payload: Any) -> OutboxJob:
     without slowing the request down. That job gives each listening plugin a
     job of its own (``portal.event.listener``): one plugin failing and being
     retried never makes the others run twice.
+
+    An event no loaded plugin listens to queues nothing (``None``): the
+    plugins are fixed when the app is built, the web and worker processes
+    load the same ones, and a bulk path such as the counters' offline sync
+    would otherwise pay a job per row for nobody. The payload is checked all
+    the same, so a wrong call fails whether or not anyone listens today.
 
     :raises UnknownEventError: no hookspec ``spkms_on_<event>`` exists.
     :raises TypeError: the payload does not match the hookspec's arguments.
@@ -133,6 +139,8 @@ def emit(event: str, **payload: Any) -> OutboxJob:
         )
     for key, value in payload.items():
         _check_json(f"event {event!r}", key, value)
+    if not getattr(manager.hook, f"spkms_on_{event}").get_hookimpls():
+        return None
     return enqueue(EVENT_JOB, event=event, payload=payload)
 
 

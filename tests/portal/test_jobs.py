@@ -23,6 +23,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pluggy
 import pytest
 import redis
 import rq
@@ -398,6 +399,45 @@ def test_emit_calls_the_event_hook_after_commit_only(jobs_inline_app: Flask) -> 
     listeners = {r.kwargs["plugin"]: r.state for r in rows[1:]}
     assert listeners["jobs-test"] == "done"
     assert all(r.name == "portal.event.listener" for r in rows[1:])
+
+
+class UnheardEvents:
+    """A hookspec added for one test: an event that starts with no listener."""
+
+    @pluggy.HookspecMarker("spkms")
+    def spkms_on_test_unheard(self, record_id: int) -> None:
+        """Nobody listens until the test registers someone."""
+
+
+class LateListener:
+    def __init__(self) -> None:
+        self.heard: list[int] = []
+
+    @hookimpl
+    def spkms_on_test_unheard(self, record_id: int) -> None:
+        self.heard.append(record_id)
+
+
+def test_an_event_nobody_listens_to_queues_nothing(jobs_inline_app: Flask) -> None:
+    app = jobs_inline_app
+    manager = app.extensions["spkms"].plugin_manager
+    manager.add_hookspecs(UnheardEvents)
+    with app.app_context():
+        # Checked all the same: a wrong payload fails with or without listeners.
+        with pytest.raises(TypeError, match="missing: \\['record_id'\\]"):
+            emit("test_unheard")
+        assert emit("test_unheard", record_id=1) is None
+        db.session.commit()
+    assert [r for r in _rows(app) if r.kwargs.get("event") == "test_unheard"] == []
+    listener = LateListener()
+    manager.register(listener, name="jobs-test-late")
+    try:
+        with app.app_context():
+            assert emit("test_unheard", record_id=2) is not None
+            db.session.commit()
+        assert listener.heard == [2]
+    finally:
+        manager.unregister(name="jobs-test-late")
 
 
 class FailingListener:
