@@ -128,8 +128,9 @@ def record_security_event(
 def _exists(connection: sa.Connection, model: type, pk: Any) -> bool:
     """True when row ``pk`` of ``model`` exists, whoever may see it.
 
-    A key that is not even of the primary key's type names no row (asking
-    PostgreSQL would fail the transaction instead).
+    A key that is not even of the primary key's type, or an integer beyond
+    64 bits, names no row (asking PostgreSQL would fail the transaction, and
+    SQLite cannot even bind the number).
     """
     columns = sa.inspect(model).primary_key
     if len(columns) != 1:
@@ -138,6 +139,8 @@ def _exists(connection: sa.Connection, model: type, pk: Any) -> bool:
     try:
         key = column.type.python_type(pk)
     except (NotImplementedError, TypeError, ValueError):
+        return False
+    if isinstance(key, int) and not -(2**63) <= key < 2**63:
         return False
     statement = sa.select(sa.literal(1)).select_from(model).where(column == key)
     return connection.execute(statement).first() is not None

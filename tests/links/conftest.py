@@ -92,8 +92,11 @@ class Links:
             enqueue(name, **kwargs)
             db.session.commit()
 
-    def until(self, check: Callable[[], bool], timeout: float = 8.0) -> None:
-        """Wait for ``check`` to hold (callbacks arrive from the simulator)."""
+    def until(self, check: Callable[[], bool], timeout: float = 20.0) -> None:
+        """Wait for ``check`` to hold (callbacks arrive from the simulator).
+
+        Generous: on a loaded 2-core machine a callback can take seconds.
+        """
         deadline = time.monotonic() + timeout
         while not check():
             assert time.monotonic() < deadline, "condition not reached in time"

@@ -129,7 +129,24 @@ def test_spkms_metrics_collectors_feed_the_agency_backlog(
     assert value(families, "sample_agency_retries") == 4
 
 
-def test_agency_backlog_is_present_when_nobody_feeds_it(client: Any) -> None:
+@pytest.fixture
+def nobody_feeds_metrics(app: Flask) -> Iterator[None]:
+    """The loaded plugins that feed ``/metrics`` (links), set aside for a test."""
+    manager = app.extensions["spkms"].plugin_manager
+    feeders = [
+        (impl.plugin_name, impl.plugin)
+        for impl in manager.hook.spkms_metrics_collectors.get_hookimpls()
+    ]
+    for name, _plugin in feeders:
+        manager.unregister(name=name)
+    yield
+    for name, plugin in feeders:
+        manager.register(plugin, name=name)
+
+
+def test_agency_backlog_is_present_when_nobody_feeds_it(
+    client: Any, nobody_feeds_metrics: None
+) -> None:
     text = client.get("/metrics").text
     assert "# TYPE spkms_agency_backlog gauge" in text
     assert re.search(r"^spkms_agency_backlog\{", text, re.M) is None
