@@ -36,7 +36,7 @@ jobs_group = AppGroup("jobs", help="Inspect and push the job outbox.")
 @with_appcontext
 def worker_command(burst: bool, simple: bool) -> None:
     """Run an RQ worker on the portal's queue (pending jobs are pushed first)."""
-    from rq import SimpleWorker, Worker
+    from portal.jobs.workers import PromptSimpleWorker, PromptWorker
 
     app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
     registry = current_registry()
@@ -50,7 +50,7 @@ def worker_command(burst: bool, simple: bool) -> None:
     click.echo(f"drained {len(pushed)} waiting job(s) to queue {registry.queue_name}")
     # Forked work horses must open their own database connections.
     db.engine.dispose()
-    worker_class = SimpleWorker if simple else Worker
+    worker_class = PromptSimpleWorker if simple else PromptWorker
     connection = registry.worker_connection()
     worker = worker_class([registry.queue(connection)], connection=connection)
     worker.work(burst=burst)

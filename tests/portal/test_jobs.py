@@ -4,7 +4,7 @@ Every test builds its own app on a fresh database of each backend (a SQLite
 file and a PostgreSQL schema) and, in RQ mode, its own queue on the real
 Redis at 127.0.0.1:6379. Test jobs come from ``JobsTestPlugin``, registered
 on the built app's plugin manager followed by ``portal.jobs.refresh_registry``.
-Jobs run in this process (inline, or an ``rq.SimpleWorker``), so they report
+Jobs run in this process (inline, or an RQ ``SimpleWorker``), so they report
 to the module-level ``RUNS`` counter.
 """
 
@@ -26,7 +26,6 @@ from typing import Any
 import pluggy
 import pytest
 import redis
-import rq
 import sqlalchemy as sa
 from flask import Flask, g
 from sqlalchemy_continuum import version_class
@@ -49,6 +48,7 @@ from portal.jobs import (
     start_inline_scheduler,
 )
 from portal.jobs.outbox import job_id_for
+from portal.jobs.workers import PromptSimpleWorker
 from portal.models import Court
 from portal.settings import ConfigError
 from tests.databases import BACKENDS, drop_database, fresh_database_url
@@ -236,7 +236,7 @@ def _burst(app: Flask) -> None:
     with app.app_context():
         registry = current_registry()
         connection = registry.worker_connection()
-        worker = rq.SimpleWorker([registry.queue(connection)], connection=connection)
+        worker = PromptSimpleWorker([registry.queue(connection)], connection=connection)
     try:
         assert worker.work(burst=True, logging_level="WARNING")
     finally:
