@@ -12,8 +12,10 @@ from flask import g, has_request_context, request
 from flask_appbuilder import Model
 from flask_appbuilder.utils.legacy import get_sqla_class
 from flask_migrate import Migrate
-from sqlalchemy_continuum import make_versioned
+from sqlalchemy_continuum import make_versioned, versioning_manager
 from sqlalchemy_continuum.plugins import FlaskPlugin
+
+from portal.continuum import BatchedInsertValidity
 
 
 def _current_user_id() -> int | None:
@@ -43,6 +45,7 @@ def _has_g() -> bool:
     return has_app_context()
 
 
+versioning_manager.uow_class = BatchedInsertValidity
 make_versioned(
     user_cls="User",
     plugins=[

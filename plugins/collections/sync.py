@@ -11,11 +11,12 @@ cannot match instead of dropping it.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import secrets
 import time
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -26,6 +27,7 @@ from plugins.collections import signing
 from plugins.collections.models import (
     Counter,
     CounterNonce,
+    DayClose,
     FeeType,
     NumberBlock,
     Receipt,
@@ -234,34 +236,104 @@ CONTENT_KEYS = (
 )
 
 
-def _in_blocks(counter: Counter, running: Any) -> bool:
-    if not isinstance(running, int) or isinstance(running, bool):
-        return False
-    found = db.session.scalar(
-        sa.select(NumberBlock.id).where(
-            NumberBlock.counter_id == counter.id,
-            NumberBlock.first_number <= running,
-            NumberBlock.last_number >= running,
-        )
-    )
-    return found is not None
+@dataclass
+class _Known:
+    """What taking a batch of receipts looks up, read once for the batch.
 
+    A sync sends up to a few hundred receipts per request; asking the
+    database for each one's UUID, block, number, case and day cost five
+    round trips per receipt. These sets are read with one query each for the
+    whole batch and kept current as receipts are taken, so a receipt sent
+    twice within one batch is still caught.
+    """
 
-def _already_taken(counter: Counter, receipt_uuid: str) -> bool:
-    owner = db.session.scalar(
-        sa.select(Receipt.counter_id).where(Receipt.uuid == receipt_uuid)
-    )
-    if owner is not None:
-        if owner != counter.id:
-            raise CollectionError("uuid", "belongs to a receipt of another counter")
-        return True
-    queued = db.session.scalar(
-        sa.select(SyncQueueItem.id).where(
-            SyncQueueItem.counter_id == counter.id,
-            SyncQueueItem.receipt_uuid == receipt_uuid,
+    taken: dict[str, int]  # receipt UUID -> counter that holds it
+    queued: set[str]  # UUIDs waiting in this counter's supervisor queue
+    used: set[int]  # offline numbers this counter has already used
+    blocks: list[tuple[int, int]]  # the counter's reserved number blocks
+    case_ids: dict[str, int]  # case number -> case id
+    closed_days: set[date]  # this counter's closed business days
+
+    @classmethod
+    def read(cls, counter: Counter, items: list[Any]) -> _Known:
+        batch = [item for item in items if isinstance(item, dict)]
+        uuids = {str(item.get("uuid")) for item in batch if item.get("uuid")}
+        numbers = {
+            item.get("running_number")
+            for item in batch
+            if type(item.get("running_number")) is int
+        }
+        case_numbers = {
+            str(item.get("case_number")).strip()
+            for item in batch
+            if item.get("case_number")
+        }
+        days: set[date] = set()
+        for item in batch:
+            with contextlib.suppress(CollectionError):  # refused when taken
+                days.add(local_date(_parse_time(item.get("issued_at"))))
+        session = db.session
+        return cls(
+            taken=dict(
+                session.execute(
+                    sa.select(Receipt.uuid, Receipt.counter_id).where(
+                        Receipt.uuid.in_(uuids)
+                    )
+                ).all()
+            ),
+            queued=set(
+                session.scalars(
+                    sa.select(SyncQueueItem.receipt_uuid).where(
+                        SyncQueueItem.counter_id == counter.id,
+                        SyncQueueItem.receipt_uuid.in_(uuids),
+                    )
+                )
+            ),
+            used=set(
+                session.scalars(
+                    sa.select(Receipt.running_number).where(
+                        Receipt.counter_id == counter.id,
+                        Receipt.series == ReceiptSeries.OFFLINE,
+                        Receipt.running_number.in_(numbers),
+                    )
+                )
+            ),
+            blocks=list(
+                session.execute(
+                    sa.select(NumberBlock.first_number, NumberBlock.last_number).where(
+                        NumberBlock.counter_id == counter.id
+                    )
+                ).all()
+            ),
+            case_ids=dict(
+                session.execute(
+                    sa.select(Case.case_number, Case.id).where(
+                        Case.case_number.in_(case_numbers)
+                    )
+                ).all()
+            ),
+            closed_days=set(
+                session.scalars(
+                    sa.select(DayClose.business_date).where(
+                        DayClose.counter_id == counter.id,
+                        DayClose.business_date.in_(days),
+                    )
+                )
+            ),
         )
-    )
-    return queued is not None
+
+    def in_blocks(self, running: Any) -> bool:
+        if type(running) is not int:
+            return False
+        return any(first <= running <= last for first, last in self.blocks)
+
+    def already_taken(self, counter: Counter, receipt_uuid: str) -> bool:
+        owner = self.taken.get(receipt_uuid)
+        if owner is not None:
+            if owner != counter.id:
+                raise CollectionError("uuid", "belongs to a receipt of another counter")
+            return True
+        return receipt_uuid in self.queued
 
 
 def _parse_time(value: Any) -> datetime:
@@ -279,12 +351,13 @@ def _take_one(
     item: dict[str, Any],
     result: SyncResult,
     fee_types: dict[str, FeeType],
+    known: _Known,
 ) -> None:
     """Take one receipt (no commit); raise ``CollectionError`` to stop the batch."""
     receipt_uuid = str(item.get("uuid") or "")
     if not receipt_uuid:
         raise CollectionError("uuid", "is required")
-    if _already_taken(counter, receipt_uuid):
+    if known.already_taken(counter, receipt_uuid):
         result.duplicates.append(receipt_uuid)
         return
     content = {key: item.get(key) for key in CONTENT_KEYS}
@@ -299,19 +372,12 @@ def _take_one(
     if item.get("hash") != digest:
         raise CollectionError("hash", "does not match the receipt (it was altered)")
     running = item.get("running_number")
-    if not _in_blocks(counter, running):
+    if not known.in_blocks(running):
         raise CollectionError(
             "running_number",
             f"{running} is outside the number blocks reserved by {counter.code}",
         )
-    used = db.session.scalar(
-        sa.select(Receipt.uuid).where(
-            Receipt.counter_id == counter.id,
-            Receipt.series == ReceiptSeries.OFFLINE,
-            Receipt.running_number == running,
-        )
-    )
-    if used is not None:
+    if running in known.used:
         raise CollectionError(
             "running_number", f"{running} was already used by another receipt"
         )
@@ -324,7 +390,8 @@ def _take_one(
         reference = check_method(str(item.get("method") or ""), item.get("reference"))
         number = str(item.get("case_number") or "").strip()
         if number:
-            case = db.session.scalar(sa.select(Case).where(Case.case_number == number))
+            case_id = known.case_ids.get(number)
+            case = db.session.get(Case, case_id) if case_id is not None else None
             if case is None:
                 problem = f"Nombor kes {number} tidak dikenali"
         lines = resolve_lines(
@@ -332,9 +399,15 @@ def _take_one(
             case,
             fee_types,
         )
-        check_day_open(counter, local_date(issued_at), "issued_at")
+        business_date = local_date(issued_at)
+        if business_date in known.closed_days:
+            raise CollectionError(
+                "issued_at",
+                f"the day {business_date:%d/%m/%Y} of counter {counter.code} is closed",
+            )
     except (CollectionError, TypeError) as exc:
         _queue(counter, receipt_uuid, None, f"Tidak dapat dipadankan: {exc}", item)
+        known.queued.add(receipt_uuid)
         result.queued.append(receipt_uuid)
         return
     receipt = build_receipt(
@@ -352,8 +425,11 @@ def _take_one(
         receipt_uuid=receipt_uuid,
         chain_hash=digest,
     )
+    known.taken[receipt_uuid] = counter.id
+    known.used.add(running)
     if problem:
         _queue(counter, receipt_uuid, receipt.id, problem, item)
+        known.queued.add(receipt_uuid)
         result.queued.append(receipt_uuid)
     else:
         result.accepted.append(receipt_uuid)
@@ -413,12 +489,13 @@ def take_receipts(counter: Counter, items: list[Any]) -> SyncResult:
     # Two syncs of one counter at once (the screen's and the background's)
     # queue on the counter's row: the chain head is read and moved by one.
     counter = _locked(counter_id)
+    known = _Known.read(counter, items)
     for index, item in enumerate(items):
         try:
             if not isinstance(item, dict):
                 raise CollectionError("receipt", "must be an object")
             with db.session.no_autoflush:
-                _take_one(counter, item, result, fee_types)
+                _take_one(counter, item, result, fee_types, known)
         except CollectionError as exc:
             result.refused = {
                 "index": str(index),

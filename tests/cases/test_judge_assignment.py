@@ -7,10 +7,10 @@ import sqlalchemy as sa
 from plugins.cases import services
 from portal import hookimpl
 from portal.extensions import db
-from portal.jobs.models import OutboxJob
 from portal.models import Judge
 from tests.cases.conftest import act_as, registration
 from tests.conftest import make_officer
+from tests.events import recording
 
 
 class _FixedJudge:
@@ -37,18 +37,12 @@ def test_the_judge_the_hook_answers_is_recorded_and_announced(app_ctx) -> None:
     manager.register(fixed, name="fixed-judge-test")
     try:
         act_as(app_ctx, clerk)
-        case = services.register_case(
-            registration("11001", user=clerk, from_court="11001")
-        )
+        with recording(app_ctx) as recorder:
+            case = services.register_case(
+                registration("11001", user=clerk, from_court="11001")
+            )
     finally:
         manager.unregister(name="fixed-judge-test")
     assert fixed.asked == [case.id]
     assert case.judge_id == judge_id
-    events = db.session.scalars(
-        sa.select(OutboxJob).where(OutboxJob.name == "portal.event")
-    ).all()
-    assert any(
-        job.kwargs["event"] == "judge_assigned"
-        and job.kwargs["payload"] == {"case_id": case.id, "judge_id": judge_id}
-        for job in events
-    )
+    assert {"case_id": case.id, "judge_id": judge_id} in recorder.of("judge_assigned")

@@ -5,41 +5,32 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-import sqlalchemy as sa
 
 from plugins.cases import services
 from plugins.cases.models import CaseStatus
 from portal.extensions import db
-from portal.jobs.models import OutboxJob
 from tests.cases.conftest import act_as, registration
 from tests.conftest import api_headers, make_officer
-
-
-def _events(case_id: int) -> list[str]:
-    jobs = db.session.scalars(
-        sa.select(OutboxJob).where(OutboxJob.name == "portal.event")
-    )
-    return [
-        job.kwargs["event"]
-        for job in jobs
-        if job.kwargs.get("payload", {}).get("case_id") == case_id
-    ]
+from tests.events import recording
 
 
 def test_first_hearing_starts_the_case_and_decision_closes_it(app_ctx) -> None:
     registrar = make_officer(app_ctx, "Registrar", ("11001",))
     act_as(app_ctx, registrar)
-    case = services.register_case(
-        registration("11001", user=registrar, from_court="11001")
-    )
-    when = datetime.now(UTC) + timedelta(days=7)
-    hearing = services.schedule_hearing(case, "sebutan", when, "Bilik 1")
-    assert case.status == CaseStatus.IN_PROGRESS
-    services.change_status(case, CaseStatus.DECIDED)
+    with recording(app_ctx) as recorder:
+        case = services.register_case(
+            registration("11001", user=registrar, from_court="11001")
+        )
+        when = datetime.now(UTC) + timedelta(days=7)
+        hearing = services.schedule_hearing(case, "sebutan", when, "Bilik 1")
+        assert case.status == CaseStatus.IN_PROGRESS
+        services.change_status(case, CaseStatus.DECIDED)
     assert case.closed_at is not None
     # case_registered, case_status_changed and hearing_scheduled were queued
     # after their commits and delivered to plugins.
-    events = _events(case.id)
+    events = [
+        name for name, payload in recorder.heard if payload.get("case_id") == case.id
+    ]
     assert events.count("case_registered") == 1
     assert events.count("case_status_changed") == 2
     assert events.count("hearing_scheduled") == 1

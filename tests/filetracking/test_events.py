@@ -4,37 +4,22 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import sqlalchemy as sa
 from flask import Flask
 
 from plugins.cases.models import Case
 from plugins.filetracking import services
 from plugins.filetracking.models import CaseFile
 from portal.extensions import db
-from portal.jobs.models import OutboxJob
 from tests.cases.conftest import act_as
+from tests.events import recording
 from tests.filetracking.conftest import Office, new_case
-
-
-def _moved(file_id: int) -> list[str]:
-    jobs = db.session.scalars(
-        sa.select(OutboxJob)
-        .where(OutboxJob.name == "portal.event")
-        .order_by(OutboxJob.id)
-    )
-    return [
-        job.kwargs["payload"]["kind"]
-        for job in jobs
-        if job.kwargs["event"] == "file_moved"
-        and job.kwargs["payload"]["file_id"] == file_id
-    ]
 
 
 def test_opening_lending_and_returning_each_fire_file_moved(
     app: Flask, office: Office
 ) -> None:
     case_id = new_case(app, office)
-    with app.app_context():
+    with app.app_context(), recording(app) as recorder:
         act_as(app, office.officer)
         volume = services.open_volume(
             db.session.get(Case, case_id), office.shelf, by_id=office.officer.id
@@ -49,4 +34,7 @@ def test_opening_lending_and_returning_each_fire_file_moved(
         services.return_file(
             db.session.get(CaseFile, volume.id), by_id=office.officer.id
         )
-        assert _moved(volume.id) == ["open", "checkout", "return"]
+        moved = [
+            e["kind"] for e in recorder.of("file_moved") if e["file_id"] == volume.id
+        ]
+        assert moved == ["open", "checkout", "return"]

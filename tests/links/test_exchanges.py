@@ -26,9 +26,9 @@ from plugins.links.models import (
 from plugins.links.signing import IDEMPOTENCY_HEADER, sign
 from plugins.links.simulator import Simulator
 from portal.extensions import db
-from portal.jobs.models import OutboxJob
 from tests.cases.conftest import act_as
 from tests.conftest import login
+from tests.events import recording
 from tests.links.conftest import TIMEOUT, Links
 
 
@@ -57,29 +57,30 @@ def _row(links: Links, model: type, pk: int) -> dict[str, Any]:
 def test_a_warrant_goes_to_pdrm_and_its_execution_comes_back(
     links: Links, sim: Simulator
 ) -> None:
-    warrant_id = _warrant(links, links.register())
-    key = f"pdrm:warrant:{warrant_id}"
-    links.until(lambda: _row(links, Warrant, warrant_id)["status"] == "dilaksanakan")
-    warrant = _row(links, Warrant, warrant_id)
-    assert warrant["police_reference"].startswith("PDRM-")
-    assert warrant["executed_at"] is not None
-    assert sim.received[key] == 1
-    (outgoing,) = links.messages(idempotency_key=key)
-    assert outgoing["state"] == MessageState.ACKNOWLEDGED
-    assert outgoing["answer"]["status"] == "executed"
-    answers = links.messages(reply_to_id=outgoing["id"])
-    assert [a["answer"]["status"] for a in answers] == ["received", "executed"]
-    assert {a["state"] for a in answers} == {MessageState.ACKNOWLEDGED}
-    # Each applied answer fired spkms_on_agency_message_received after commit.
-    with links.app.app_context():
-        fired = [
-            job.kwargs["payload"]["message_id"]
-            for job in db.session.scalars(
-                sa.select(OutboxJob).where(OutboxJob.name == "portal.event")
+    with recording(links.app) as recorder:
+        warrant_id = _warrant(links, links.register())
+        key = f"pdrm:warrant:{warrant_id}"
+        links.until(
+            lambda: _row(links, Warrant, warrant_id)["status"] == "dilaksanakan"
+        )
+        warrant = _row(links, Warrant, warrant_id)
+        assert warrant["police_reference"].startswith("PDRM-")
+        assert warrant["executed_at"] is not None
+        assert sim.received[key] == 1
+        (outgoing,) = links.messages(idempotency_key=key)
+        assert outgoing["state"] == MessageState.ACKNOWLEDGED
+        assert outgoing["answer"]["status"] == "executed"
+        answers = links.messages(reply_to_id=outgoing["id"])
+        assert [a["answer"]["status"] for a in answers] == ["received", "executed"]
+        assert {a["state"] for a in answers} == {MessageState.ACKNOWLEDGED}
+        # Each applied answer fires spkms_on_agency_message_received once its
+        # commit is done (the callback's request runs the event just after).
+        links.until(
+            lambda: (
+                {a["id"] for a in answers}
+                <= {e["message_id"] for e in recorder.of("agency_message_received")}
             )
-            if job.kwargs["event"] == "agency_message_received"
-        ]
-    assert {a["id"] for a in answers} <= set(fired)
+        )
 
 
 def test_an_answer_sent_twice_is_applied_once(links: Links, sim: Simulator) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import sqlalchemy as sa
 from sqlalchemy_continuum import version_class, versioning_manager
 
@@ -138,3 +140,53 @@ def test_exports_defuse_spreadsheet_formulas() -> None:
 
     text = to_csv(["nama", "n"], [['=HYPERLINK("x")', 3], ["Ali", -1]])
     assert text.splitlines() == ["nama,n", '"\'=HYPERLINK(""x"")",3', "Ali,-1"]
+
+
+def _validity(record_id: int) -> list[tuple[int, int | None, int]]:
+    """(transaction, ended by, operation) of each version of a judge, oldest first."""
+    version = version_class(Judge)
+    rows = db.session.execute(
+        sa.select(
+            version.transaction_id, version.end_transaction_id, version.operation_type
+        )
+        .where(version.id == record_id)
+        .order_by(version.transaction_id)
+    )
+    return [tuple(row) for row in rows]
+
+
+def test_each_version_is_ended_by_the_next_even_when_a_key_comes_back(app) -> None:
+    """New rows' predecessors are closed in one statement per table
+    (``portal.continuum``); a restored key must still close its deleted version,
+    and rows that are simply new must stay open."""
+    users = [make_officer(app, "Judge", ("11003",)) for _ in range(3)]
+    with app.app_context():
+        judges = [
+            Judge(user_id=user.id, court_id=court_id("11003"), title=f"Hakim {n}")
+            for n, user in enumerate(users)
+        ]
+        db.session.add_all(judges)
+        db.session.commit()  # three new rows in one flush
+        ids = [judge.id for judge in judges]
+        assert all(end is None for i in ids for _tx, end, _op in _validity(i))
+
+        first = db.session.get(Judge, ids[0])
+        first.title = "Hakim Kanan"
+        db.session.commit()
+        db.session.delete(db.session.get(Judge, ids[0]))
+        db.session.commit()
+        # The same key inserted again, as a restore does.
+        db.session.add(
+            Judge(id=ids[0], user_id=users[0].id, court_id=court_id("11003"))
+        )
+        db.session.commit()
+
+        history = _validity(ids[0])
+        assert [op for _tx, _end, op in history] == [0, 1, 2, 0]
+        # Each version is ended by the transaction of the one after it ...
+        for (_tx, end, _op), (next_tx, _e, _o) in itertools.pairwise(history):
+            assert end == next_tx
+        # ... and only the newest is open.
+        assert history[-1][1] is None
+        # The other judges, untouched since they were added, stay open.
+        assert all(end is None for i in ids[1:] for _tx, end, _op in _validity(i))
