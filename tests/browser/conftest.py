@@ -31,7 +31,7 @@ import sqlalchemy as sa
 from flask import Flask
 from flask_appbuilder.security.sqla.models import User
 from playwright.sync_api import Browser, Page, Playwright, expect, sync_playwright
-from werkzeug.serving import BaseWSGIServer, make_server
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from plugins.cases.efiling import ONLINE_STARTS, efiling_level
 from plugins.cases.models import Case, CaseType
@@ -116,6 +116,7 @@ def _seed(app: Flask) -> dict[str, Any]:
         online_type = db.session.scalar(
             sa.select(CaseType.id)
             .where(
+                CaseType.code == "024",  # Nafkah Anak: child maintenance
                 CaseType.active,
                 CaseType.category == "mal",
                 CaseType.level == efiling_level(),
@@ -123,7 +124,7 @@ def _seed(app: Flask) -> dict[str, Any]:
             )
             .order_by(CaseType.code)
         )
-        assert online_type is not None, "the profile has no case type filed online"
+        assert online_type is not None, "024 Nafkah Anak is not filed online"
         return {
             "officers": {o.username: o for o in officers},
             "known_party_id": known.id,
@@ -143,9 +144,21 @@ def _seed(app: Flask) -> dict[str, Any]:
         }
 
 
+class _QuietHandler(WSGIRequestHandler):
+    """Logs errors only, so a failing test's output is not buried in requests.
+
+    Every page pulls a few dozen static files; a line for each adds nothing.
+    """
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        pass
+
+
 def _serve(app: Flask) -> tuple[BaseWSGIServer, threading.Thread, str]:
     """Serve ``app`` on a free loopback port in a thread; return it and its URL."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server = make_server(
+        "127.0.0.1", 0, app, threaded=True, request_handler=_QuietHandler
+    )
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     return server, thread, f"http://127.0.0.1:{server.server_port}"
@@ -176,7 +189,7 @@ def playwright() -> Iterator[Playwright]:
 @pytest.fixture(scope="session")
 def browser(playwright: Playwright) -> Iterator[Browser]:
     """Debian's Chromium, headless; its absence fails the tests that need it."""
-    if not CHROMIUM.exists():
+    if not os.access(CHROMIUM, os.X_OK):
         pytest.fail(
             f"Chromium is missing at {CHROMIUM}: apt-get install -y chromium "
             "(or set SPKMS_CHROMIUM); browser tests never skip"
