@@ -266,8 +266,10 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]) -> 
     report = yield
     if report.failed and call.when in {"setup", "call"}:
         funcargs = getattr(item, "funcargs", {})
-        for name in ("page", "phone"):
-            shown = funcargs.get(name)
+        pages = {name: funcargs.get(name) for name in ("page", "phone")}
+        if funcargs.get("registered_case") is not None:
+            pages["counter"] = funcargs["registered_case"].page
+        for name, shown in pages.items():
             if shown is None or shown.is_closed():
                 continue
             try:
@@ -281,12 +283,17 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]) -> 
 
 @dataclass(frozen=True)
 class Registered:
-    """A case a clerk registered at the counter screen, and what the screen said."""
+    """A case a clerk registered at the counter screen, and what the screen said.
+
+    ``page`` stays on the result screen for the session, so a test failing on
+    what the counter showed gets its screenshot too.
+    """
 
     case_id: int
     case_number: str
     lookup_said: str
     judge_said: str
+    page: Page
 
 
 #: A person not yet on file, keyed as the defendant of the registered case.
@@ -295,7 +302,9 @@ NEW_NAME = "Mohd Rizal bin Hamid"
 
 
 @pytest.fixture(scope="session")
-def registered_case(browser: Browser, portal: Portal, screens: Screens) -> Registered:
+def registered_case(
+    browser: Browser, portal: Portal, screens: Screens
+) -> Iterator[Registered]:
     """A clerk of KEYED_AT registers a divorce claim for HEARD_AT on the screen.
 
     Made once per session so the cashier's and the records officer's tests
@@ -330,12 +339,12 @@ def registered_case(browser: Browser, portal: Portal, screens: Screens) -> Regis
         judge_said = page.locator("#judge").inner_text().strip()
     except Exception:
         print(f"\nscreenshot of the failure: {failure_shot(page, 'registered_case')}")
-        raise
-    finally:
         context.close()
+        raise
     with portal.app.app_context():
         case_id = db.session.scalar(
             sa.select(Case.id).where(Case.case_number == case_number)
         )
     assert case_id is not None, f"{case_number} shown but not stored"
-    return Registered(case_id, case_number, lookup_said, judge_said)
+    yield Registered(case_id, case_number, lookup_said, judge_said, page)
+    context.close()

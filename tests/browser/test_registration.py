@@ -34,7 +34,9 @@ def test_clerk_registers_for_another_court_finding_the_party_as_typed(
     """
     assert KNOWN_NAME in registered_case.lookup_said
     assert re.fullmatch(rf"{HEARD_AT}-055-\d{{4}}-\d{{4}}", registered_case.case_number)
-    assert portal.judge_name() in registered_case.judge_said
+    result = registered_case.page
+    expect(result.get_by_role("status")).to_contain_text("Kes didaftarkan")
+    expect(result.locator("#judge")).to_contain_text(portal.judge_name())
     with portal.app.app_context():
         case = db.session.get(Case, registered_case.case_id)
         assert case is not None
