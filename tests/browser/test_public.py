@@ -5,8 +5,11 @@ from __future__ import annotations
 import re
 
 import pytest
+import sqlalchemy as sa
 from playwright.sync_api import Page, expect
 
+from plugins.cases.efiling import EFiling
+from portal.extensions import db
 from tests.browser.conftest import PHONE, Portal, Screens
 
 pytestmark = pytest.mark.browser
@@ -53,3 +56,32 @@ def test_public_files_online_on_a_phone_and_checks_the_status(
     expect(page.locator("#status")).to_have_text("Dihantar, menunggu semakan")
     assert fits_the_screen(page)
     screens.save(page, "status-phone")
+
+
+def test_a_bad_identity_number_online_is_named_and_files_nothing(
+    phone: Page, portal: Portal
+) -> None:
+    """The phone page names the field in Malay, marks it, and keeps the typing."""
+    with portal.app.app_context():
+        before = db.session.scalar(sa.select(sa.func.count(EFiling.id)))
+    page = phone
+    page.goto("/efiling/")
+    page.locator("#court_id").select_option(str(portal.heard_at_id))
+    page.locator("#case_type_id").select_option(str(portal.online_type_id))
+    page.locator("#title").fill("Tuntutan nafkah anak")
+    page.locator("#applicant_name").fill("Rohana binti Yusoff")
+    page.locator("#applicant_identity_number").fill("920808-11-534")
+    page.locator("#applicant_phone").fill("013-9876543")
+    page.get_by_role("button", name="Hantar e-Failing").tap()
+
+    error = page.get_by_role("alert")
+    expect(error).to_have_attribute("data-field", "applicant_identity_number")
+    expect(error).to_contain_text("No. Pengenalan Pemohon")
+    expect(page.locator("#applicant_identity_number")).to_have_attribute(
+        "aria-invalid", "true"
+    )
+    expect(page.locator("#applicant_name")).to_have_value("Rohana binti Yusoff")
+    expect(page.locator("#reference")).to_have_count(0)
+    assert fits_the_screen(page)
+    with portal.app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(EFiling.id))) == before
