@@ -69,6 +69,11 @@ setup(
             # The two-process and deployment tests run the shipped gunicorn
             # settings.
             "gunicorn>=23.0",
+            # tests/browser drive the Debian Chromium (/usr/bin/chromium) through
+            # Playwright's Python client, so the screens are tested as a browser
+            # renders and scripts them; Playwright's own browser downloads are
+            # never fetched (`playwright install` is not run).
+            "playwright>=1.49",
         ],
     },
     entry_points={

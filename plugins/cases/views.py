@@ -9,6 +9,7 @@ court-scoped through ``portal.views``.
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import asdict
 from datetime import datetime
 from typing import Any
@@ -81,6 +82,44 @@ CASE_LABELS = {
     "closed_at": "Tarikh Selesai",
     "year": "Tahun",
 }
+
+
+#: Malay names of the registration screen's fields, for its error message:
+#: the counter clerk reads Malay, while ``CaseError.field`` is the API's name.
+REGISTRATION_FIELDS = {
+    "court": "Mahkamah yang mendengar kes",
+    "case_type": "Jenis kes",
+    "registered_from": "Didaftarkan di",
+    "title": "Tajuk kes",
+    "claim_amount": "Amaun tuntutan",
+    "claim_amount_sen": "Amaun tuntutan",
+    "registered_on": "Tarikh daftar",
+    "parties": "Pihak-pihak",
+    "parties.role": "Peranan pihak",
+}
+PARTY_FIELDS = {
+    "party_id": "Profil pihak",
+    "identity_type": "Jenis pengenalan",
+    "identity_number": "No. kad pengenalan",
+    "nationality": "Warganegara",
+    "full_name": "Nama penuh",
+    "gender": "Jantina",
+    "phone": "No. telefon",
+    "email": "E-mel",
+}
+
+
+def registration_field_label(field: str) -> str:
+    """The Malay name of a refused field, as the clerk sees it on the screen.
+
+    ``parties[0].identity_number`` reads ``Pihak 1: No. kad pengenalan``: rows
+    are numbered from one, as a person counts them.
+    """
+    party = re.fullmatch(r"parties\[(\d+)\](?:\.(\w+))?", field)
+    if party is None:
+        return REGISTRATION_FIELDS.get(field, field)
+    row = f"Pihak {int(party[1]) + 1}"
+    return f"{row}: {PARTY_FIELDS.get(party[2], party[2])}" if party[2] else row
 
 
 class CaseTypeView(ModelView):
@@ -357,10 +396,17 @@ class RegistrationView(BaseView):
                 )
             case = services.register_case(registration)
         except services.CaseError as exc:
-            flash(str(exc), "danger")
+            label = registration_field_label(exc.field)
+            # TODO(translation): the rule itself is still the service's English;
+            # a Malay catalogue of rules would serve this screen and the e-filing.
+            flash(f"{label}: {exc.rule}", "danger")
             return (
                 self.render_template(
-                    "cases/register.html", form=form, error=exc, **self._choices()
+                    "cases/register.html",
+                    form=form,
+                    error=exc,
+                    error_label=label,
+                    **self._choices(),
                 ),
                 422,
             )
