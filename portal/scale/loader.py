@@ -47,6 +47,12 @@ from portal.models import Court, Judge
 from portal.scale.bulk import BulkWriter
 from portal.scale.cases import load_cases
 from portal.scale.people import FEMALE, MALE, MyKadMaker, person_name
+from portal.scale.receipts import (
+    ReceiptBook,
+    collections_enabled,
+    open_counters,
+    receipt_book,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -250,6 +256,8 @@ class _Context:
     parties: int
     lawyers: list[int]
     district_courts: list[Court]
+    identities: list[str]
+    receipts: ReceiptBook | None
 
 
 def load_scale(
@@ -285,6 +293,8 @@ def load_scale(
             password_hash=generate_password_hash(SCALE_PASSWORD),
         )
         shelves = _locations(courts, session)
+        if collections_enabled():
+            open_counters(session, courts)
         session.commit()
 
         writer = BulkWriter(session, on_rows)
@@ -308,7 +318,9 @@ def load_scale(
             ).all()
         )
         lawyers = _load_lawyers(writer, rng, now)
-        first_party, names = _load_parties(writer, rng, parties, courts, today, now)
+        first_party, names, identities = _load_parties(
+            writer, rng, parties, courts, today, now
+        )
         logger.info(
             "scale: %d profiles written at %.1f s",
             parties,
@@ -337,13 +349,12 @@ def load_scale(
             parties=parties,
             lawyers=lawyers,
             district_courts=[c for c in courts if c.level not in JUDGE_SHARE],
+            identities=identities,
+            receipts=receipt_book(session, rng, courts, clerks),
         )
         load_cases(writer, context, cases, names)
-        # TODO(collections not merged): the receipts of the loaded cases'
-        # registration fees (and their receipt number series) are written
-        # here once the collections plugin's receipt tables are on this
-        # branch; until then the data set has cases with fees due and no
-        # receipts, and the offline-sync benchmark has nothing to sync.
+        if context.receipts is not None:
+            context.receipts.save_series(writer)
         logger.info(
             "scale: %d cases written at %.1f s", cases, time.perf_counter() - started
         )
@@ -380,7 +391,11 @@ def _loaded_tables() -> list[sa.Table]:
     from plugins.filetracking.models import CaseFile, FileMovement
     from plugins.parties.models import Party
 
-    models = (Party, Case, CaseParty, Hearing, CaseFile, FileMovement)
+    models: tuple[type, ...] = (Party, Case, CaseParty, Hearing, CaseFile, FileMovement)
+    if collections_enabled():
+        from plugins.collections.models import CaseFee, Receipt, ReceiptLine
+
+        models = (*models, Receipt, ReceiptLine, CaseFee)
     return [
         versioning_manager.transaction_cls.__table__,
         *(model.__table__ for model in models),
@@ -467,8 +482,11 @@ def _load_parties(
     courts: list[Court],
     today: date,
     now: datetime,
-) -> tuple[int, list[str]]:
-    """``count`` MyKad holders; the first id (ids are consecutive) and names."""
+) -> tuple[int, list[str], list[str]]:
+    """``count`` MyKad holders: the first id (ids are consecutive), names, MyKads.
+
+    The names and numbers are kept for the cases: titles and receipts' payers.
+    """
     from plugins.parties.models import Party
     from plugins.parties.search import name_key
 
@@ -487,6 +505,7 @@ def _load_parties(
     court_ids = [c.id for c in courts]
     issued = now.replace(tzinfo=None)
     names: list[str] = []
+    identities: list[str] = []
     for start in range(0, count, CHUNK):
         rows = []
         transactions = []
@@ -499,13 +518,14 @@ def _load_parties(
             if key is None:
                 key = keys[name] = name_key(name)
             town, postcode = rng.choice(TOWNS)
+            identities.append(maker.make(born, gender))
             rows.append(
                 (
                     first + n,
                     name,
                     key,
                     "mykad",
-                    maker.make(born, gender),
+                    identities[-1],
                     "MYS",
                     born,
                     gender,
@@ -523,4 +543,4 @@ def _load_parties(
         tx_rows = sorted(set(transactions))
         writer.write_transactions([(t, issued, None) for t in tx_rows])
         writer.write_versioned(Party, PARTY_COLUMNS, rows, transactions)
-    return first, names
+    return first, names, identities
