@@ -14,12 +14,18 @@ What the bulk path must keep true, because services would have:
 - ``Party.name_key`` is written with ``search.name_key`` and the trigram
   index is rebuilt after the load (dropping it first is much faster than
   updating a GIN index row by row);
-- each id sequence continues after the loaded ids.
+- each id sequence continues after the loaded ids;
+- a case whose type has a registration fee has its ``case_fee`` row, as
+  registration would have written it; all but the most recent few are paid
+  by a receipt at the registering court's counter ``<court>-K1``, numbered
+  in the counter's online series as ``issue_receipt`` would have, and each
+  series ends at the last number loaded (``portal.scale.receipts``).
 
 History: every loaded row has one insert version (Continuum), holding the
 row as loaded. A case's rows (the case, its parties, hearings, volumes and
-their movements) share one Continuum transaction dated at registration by
-the registering clerk; profiles share one transaction per thousand. Status
+their movements, its fee and the receipt that paid it with its line) share
+one Continuum transaction dated at registration by the registering clerk;
+profiles share one transaction per thousand. Status
 changes and hearing outcomes are not replayed as later versions: that
 would triple the rows for history nobody reads in a demo. No events are
 emitted (no notices for past cases) and no allocation records are written:
@@ -109,7 +115,12 @@ class ScaleError(ValueError):
 
 @dataclass
 class LoadReport:
-    """What a load wrote and how long it took."""
+    """What a load wrote and how long it took.
+
+    ``rows`` counts the rows written per table, version tables apart (for
+    instance ``receipt`` and ``receipt_version``), so a caller can tell what
+    the load brought besides the cases.
+    """
 
     scale: float
     seconds: float = 0.0
@@ -130,9 +141,10 @@ def planned(scale: float) -> tuple[int, int]:
 def estimated_rows(scale: float) -> int:
     """Roughly how many rows a load writes, for a progress bar's length."""
     parties, cases = planned(scale)
-    # base row and version of: profile; case, ~1.8 parties, ~2.3 hearings,
-    # ~1.05 volumes, ~1.8 movements; plus the transactions.
-    return 2 * parties + round(cases * (2 * 7.95 + 1)) + parties // 1000
+    # base row and version of: profile; case, ~1.8 parties, ~2.5 hearings,
+    # ~1.05 volumes, ~2.1 movements, ~0.85 fees, ~0.84 receipts with one
+    # line each; plus the transactions.
+    return 2 * parties + round(cases * (2 * 10.9 + 1)) + parties // 1000
 
 
 # --- officers and places ------------------------------------------------------
@@ -375,10 +387,11 @@ def load_scale(
     report.rows = writer.written
     report.seconds = time.perf_counter() - started
     logger.info(
-        "scale data set loaded: scale=%s rows=%d seconds=%.1f",
+        "scale data set loaded: scale=%s rows=%d seconds=%.1f (%s)",
         scale,
         report.total_rows,
         report.seconds,
+        ", ".join(f"{name}={rows}" for name, rows in sorted(report.rows.items())),
     )
     return report
 
