@@ -20,13 +20,16 @@ import random
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from portal.models import Court
 from portal.scale.bulk import BulkWriter
+
+if TYPE_CHECKING:
+    from portal.scale.cases import _Batch
 
 logger = logging.getLogger(__name__)
 
@@ -93,7 +96,7 @@ class ReceiptBook:
 
     def settle(
         self,
-        batch: Any,
+        batch: _Batch,
         *,
         case_id: int,
         transaction_id: int,
