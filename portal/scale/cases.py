@@ -20,6 +20,12 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from portal.scale.bulk import BulkWriter
+from portal.scale.receipts import (
+    FEE_COLUMNS,
+    LINE_COLUMNS,
+    RECEIPT_COLUMNS,
+    UNPAID_SHARE,
+)
 
 if TYPE_CHECKING:
     from portal.scale.loader import _Context
@@ -47,6 +53,20 @@ MOVEMENT_COLUMNS = (
     "id", "file_id", "kind", "from_location_id", "to_location_id", "borrower_id",
     "purpose", "due_on", "by_id", "at",
 )  # fmt: skip
+#: The columns of each table of a batch.
+COLUMNS = {
+    "case": CASE_COLUMNS,
+    "party": PARTY_COLUMNS,
+    "hearing": HEARING_COLUMNS,
+    "file": FILE_COLUMNS,
+    "movement": MOVEMENT_COLUMNS,
+    "receipt": RECEIPT_COLUMNS,
+    "line": LINE_COLUMNS,
+    "fee": FEE_COLUMNS,
+}
+#: Rows that point at a row of the same batch: the parent table and the
+#: position (after the id) of the column holding the parent's batch index.
+PARENTS = {"movement": ("file", 1), "line": ("receipt", 1), "fee": ("receipt", 3)}
 #: Ending statuses of closed cases with their shares, and why each ended.
 ENDINGS = (
     ("diputuskan", 78, None),
@@ -116,6 +136,20 @@ def load_cases(
     }
     series: Counter[tuple[int, int, int]] = Counter(known)
     specs = _draw_specs(context, count)
+    models: dict[str, type] = {
+        "case": Case,
+        "party": CaseParty,
+        "hearing": Hearing,
+        "file": CaseFile,
+        "movement": FileMovement,
+    }
+    book = context.receipts
+    if book is not None:
+        from plugins.collections.models import CaseFee, Receipt, ReceiptLine
+
+        models.update(receipt=Receipt, line=ReceiptLine, fee=CaseFee)
+        with_fee = sum(1 for _at, _court, case_type in specs if case_type.fee_sen)
+        book.paid_until = with_fee - round(with_fee * UNPAID_SHARE)
     first_case = writer.take_ids(Case.__table__, len(specs))
     first_tx = writer.take_ids(writer.transaction_table(), len(specs))
     for start in range(0, len(specs), 2_000):
@@ -140,7 +174,7 @@ def load_cases(
                 court=court,
                 case_type=case_type,
             )
-        batch.flush(writer, Case, CaseParty, Hearing, CaseFile, FileMovement)
+        batch.flush(writer, models)
     _save_series(writer, series_table, known, series)
 
 
@@ -172,47 +206,52 @@ def _save_series(
 
 
 class _Batch:
-    """Rows of a few thousand cases, written table by table."""
+    """Rows of a few thousand cases, written table by table.
+
+    Rows that point at a row of the same batch (a movement at its volume, a
+    receipt line or a fee at its receipt) hold the row's index in the batch
+    until ``flush`` hands out the ids.
+    """
 
     def __init__(self) -> None:
         self.transactions: list[tuple[Any, ...]] = []
         self.tables: dict[str, tuple[list[tuple[Any, ...]], list[int]]] = {
-            name: ([], []) for name in ("case", "party", "hearing", "file", "movement")
+            name: ([], []) for name in COLUMNS
         }
-        self.ids: Counter[str] = Counter()
 
     def add(self, name: str, row: tuple[Any, ...], transaction_id: int) -> None:
         rows, transactions = self.tables[name]
         rows.append(row)
         transactions.append(transaction_id)
 
-    def flush(
-        self,
-        writer: BulkWriter,
-        case: type,
-        party: type,
-        hearing: type,
-        file: type,
-        movement: type,
-    ) -> None:
+    def flush(self, writer: BulkWriter, models: dict[str, type]) -> None:
+        """Write the batch, parents before the rows that point at them.
+
+        ``models`` maps each table of the batch to its model, in the order
+        of writing; a table without a model (receipts when the collections
+        plugin is not loaded) has no rows.
+        """
         writer.write_transactions(self.transactions)
-        plan = (
-            ("case", case, CASE_COLUMNS),
-            ("party", party, PARTY_COLUMNS),
-            ("hearing", hearing, HEARING_COLUMNS),
-            ("file", file, FILE_COLUMNS),
-            ("movement", movement, MOVEMENT_COLUMNS),
-        )
-        for name, model, columns in plan:
+        first_ids: dict[str, int] = {}
+        for name, model in models.items():
             rows, transactions = self.tables[name]
             if name != "case":
                 first = writer.take_ids(model.__table__, len(rows))  # type: ignore[attr-defined]
+                first_ids[name] = first
                 rows = [(first + i, *row) for i, row in enumerate(rows)]
-                if name == "file":
-                    self._file_ids = first
-                if name == "movement":
-                    rows = [(row[0], self._file_ids + row[1], *row[2:]) for row in rows]
-            writer.write_versioned(model, columns, rows, transactions)
+            parent = PARENTS.get(name)
+            if parent is not None:
+                base = first_ids.get(parent[0], 0)
+                at = parent[1]
+                rows = [
+                    (
+                        *row[:at],
+                        None if row[at] is None else base + row[at],
+                        *row[at + 1 :],
+                    )
+                    for row in rows
+                ]
+            writer.write_versioned(model, COLUMNS[name], rows, transactions)
 
 
 def _one_case(
@@ -354,6 +393,17 @@ def _one_case(
     batch.transactions.append(
         (transaction_id, registered_at.replace(tzinfo=None), clerk)
     )
+    if context.receipts is not None and case_type.fee_sen:
+        # Paid where the case was keyed, by its first party.
+        context.receipts.settle(
+            batch,
+            case_id=case_id,
+            transaction_id=transaction_id,
+            amount_sen=case_type.fee_sen,
+            registered_at=registered_at,
+            court_id=registered_from.id,
+            payer=(names[picks[0]], context.identities[picks[0]]),
+        )
 
     # File volumes: opened in the records room, archived when the case ends.
     records, archive = context.shelves[court.id]

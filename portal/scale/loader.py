@@ -14,12 +14,18 @@ What the bulk path must keep true, because services would have:
 - ``Party.name_key`` is written with ``search.name_key`` and the trigram
   index is rebuilt after the load (dropping it first is much faster than
   updating a GIN index row by row);
-- each id sequence continues after the loaded ids.
+- each id sequence continues after the loaded ids;
+- a case whose type has a registration fee has its ``case_fee`` row, as
+  registration would have written it; all but the most recent few are paid
+  by a receipt at the registering court's counter ``<court>-K1``, numbered
+  in the counter's online series as ``issue_receipt`` would have, and each
+  series ends at the last number loaded (``portal.scale.receipts``).
 
 History: every loaded row has one insert version (Continuum), holding the
 row as loaded. A case's rows (the case, its parties, hearings, volumes and
-their movements) share one Continuum transaction dated at registration by
-the registering clerk; profiles share one transaction per thousand. Status
+their movements, its fee and the receipt that paid it with its line) share
+one Continuum transaction dated at registration by the registering clerk;
+profiles share one transaction per thousand. Status
 changes and hearing outcomes are not replayed as later versions: that
 would triple the rows for history nobody reads in a demo. No events are
 emitted (no notices for past cases) and no allocation records are written:
@@ -47,6 +53,12 @@ from portal.models import Court, Judge
 from portal.scale.bulk import BulkWriter
 from portal.scale.cases import load_cases
 from portal.scale.people import FEMALE, MALE, MyKadMaker, person_name
+from portal.scale.receipts import (
+    ReceiptBook,
+    collections_enabled,
+    open_counters,
+    receipt_book,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -103,7 +115,12 @@ class ScaleError(ValueError):
 
 @dataclass
 class LoadReport:
-    """What a load wrote and how long it took."""
+    """What a load wrote and how long it took.
+
+    ``rows`` counts the rows written per table, version tables apart (for
+    instance ``receipt`` and ``receipt_version``), so a caller can tell what
+    the load brought besides the cases.
+    """
 
     scale: float
     seconds: float = 0.0
@@ -124,9 +141,10 @@ def planned(scale: float) -> tuple[int, int]:
 def estimated_rows(scale: float) -> int:
     """Roughly how many rows a load writes, for a progress bar's length."""
     parties, cases = planned(scale)
-    # base row and version of: profile; case, ~1.8 parties, ~2.3 hearings,
-    # ~1.05 volumes, ~1.8 movements; plus the transactions.
-    return 2 * parties + round(cases * (2 * 7.95 + 1)) + parties // 1000
+    # base row and version of: profile; case, ~1.8 parties, ~2.5 hearings,
+    # ~1.05 volumes, ~2.1 movements, ~0.85 fees, ~0.84 receipts with one
+    # line each; plus the transactions.
+    return 2 * parties + round(cases * (2 * 10.9 + 1)) + parties // 1000
 
 
 # --- officers and places ------------------------------------------------------
@@ -250,6 +268,8 @@ class _Context:
     parties: int
     lawyers: list[int]
     district_courts: list[Court]
+    identities: list[str]
+    receipts: ReceiptBook | None
 
 
 def load_scale(
@@ -285,6 +305,8 @@ def load_scale(
             password_hash=generate_password_hash(SCALE_PASSWORD),
         )
         shelves = _locations(courts, session)
+        if collections_enabled():
+            open_counters(session, courts)
         session.commit()
 
         writer = BulkWriter(session, on_rows)
@@ -308,7 +330,9 @@ def load_scale(
             ).all()
         )
         lawyers = _load_lawyers(writer, rng, now)
-        first_party, names = _load_parties(writer, rng, parties, courts, today, now)
+        first_party, names, identities = _load_parties(
+            writer, rng, parties, courts, today, now
+        )
         logger.info(
             "scale: %d profiles written at %.1f s",
             parties,
@@ -337,13 +361,12 @@ def load_scale(
             parties=parties,
             lawyers=lawyers,
             district_courts=[c for c in courts if c.level not in JUDGE_SHARE],
+            identities=identities,
+            receipts=receipt_book(session, rng, courts, clerks),
         )
         load_cases(writer, context, cases, names)
-        # TODO(collections not merged): the receipts of the loaded cases'
-        # registration fees (and their receipt number series) are written
-        # here once the collections plugin's receipt tables are on this
-        # branch; until then the data set has cases with fees due and no
-        # receipts, and the offline-sync benchmark has nothing to sync.
+        if context.receipts is not None:
+            context.receipts.save_series(writer)
         logger.info(
             "scale: %d cases written at %.1f s", cases, time.perf_counter() - started
         )
@@ -364,10 +387,11 @@ def load_scale(
     report.rows = writer.written
     report.seconds = time.perf_counter() - started
     logger.info(
-        "scale data set loaded: scale=%s rows=%d seconds=%.1f",
+        "scale data set loaded: scale=%s rows=%d seconds=%.1f (%s)",
         scale,
         report.total_rows,
         report.seconds,
+        ", ".join(f"{name}={rows}" for name, rows in sorted(report.rows.items())),
     )
     return report
 
@@ -380,7 +404,11 @@ def _loaded_tables() -> list[sa.Table]:
     from plugins.filetracking.models import CaseFile, FileMovement
     from plugins.parties.models import Party
 
-    models = (Party, Case, CaseParty, Hearing, CaseFile, FileMovement)
+    models: tuple[type, ...] = (Party, Case, CaseParty, Hearing, CaseFile, FileMovement)
+    if collections_enabled():
+        from plugins.collections.models import CaseFee, Receipt, ReceiptLine
+
+        models = (*models, Receipt, ReceiptLine, CaseFee)
     return [
         versioning_manager.transaction_cls.__table__,
         *(model.__table__ for model in models),
@@ -467,8 +495,11 @@ def _load_parties(
     courts: list[Court],
     today: date,
     now: datetime,
-) -> tuple[int, list[str]]:
-    """``count`` MyKad holders; the first id (ids are consecutive) and names."""
+) -> tuple[int, list[str], list[str]]:
+    """``count`` MyKad holders: the first id (ids are consecutive), names, MyKads.
+
+    The names and numbers are kept for the cases: titles and receipts' payers.
+    """
     from plugins.parties.models import Party
     from plugins.parties.search import name_key
 
@@ -487,6 +518,7 @@ def _load_parties(
     court_ids = [c.id for c in courts]
     issued = now.replace(tzinfo=None)
     names: list[str] = []
+    identities: list[str] = []
     for start in range(0, count, CHUNK):
         rows = []
         transactions = []
@@ -499,13 +531,14 @@ def _load_parties(
             if key is None:
                 key = keys[name] = name_key(name)
             town, postcode = rng.choice(TOWNS)
+            identities.append(maker.make(born, gender))
             rows.append(
                 (
                     first + n,
                     name,
                     key,
                     "mykad",
-                    maker.make(born, gender),
+                    identities[-1],
                     "MYS",
                     born,
                     gender,
@@ -523,4 +556,4 @@ def _load_parties(
         tx_rows = sorted(set(transactions))
         writer.write_transactions([(t, issued, None) for t in tx_rows])
         writer.write_versioned(Party, PARTY_COLUMNS, rows, transactions)
-    return first, names
+    return first, names, identities
