@@ -18,7 +18,7 @@ from flask_appbuilder import AppBuilder
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy.orm import configure_mappers
 
-from portal import reminders
+from portal import reminders, rison_schemas
 from portal.extensions import db, migrate
 from portal.migrations import with_plugin_branches
 from portal.plugins import PluginInfo, build_manager
@@ -52,6 +52,7 @@ def spkms() -> Spkms:
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the portal: defaults, state profile, env vars, then ``config``."""
     app = Flask("portal", instance_path=str(INSTANCE_DIR))
+    rison_schemas.install()
     profile = configure(app, config)
     manager, plugins = build_manager(profile)
     state = Spkms(profile=profile, plugin_manager=manager, plugins=plugins)
