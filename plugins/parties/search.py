@@ -204,6 +204,11 @@ def rank_by_name(
         .limit(limit)
     )
     if session.get_bind().dialect.name == "postgresql":
+        # TODO(common names): over a million profiles a common name ("siti
+        # aminah abdullah") shares trigrams with tens of thousands of keys, so
+        # the GIN candidates take 0.5-1.5 s to recheck (benchmarks/README.md).
+        # A KNN GiST scan (`<->`) measured 10-300 ms; a word-level pre-filter
+        # on the rarer words of the name is the next step.
         # `%` lets the GIN index narrow the rows; its threshold is the minimum
         # score, for this transaction only.
         session.execute(
