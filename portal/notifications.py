@@ -23,6 +23,7 @@ from flask_appbuilder.models.sqla.interface import SQLAInterface
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.extensions import db
+from portal.i18n import N_
 from portal.models import Model, utcnow
 
 logger = logging.getLogger(__name__)
@@ -270,7 +271,7 @@ def register_views(appbuilder: AppBuilder) -> None:
     import flask_appbuilder
     from jinja2 import ChoiceLoader, FileSystemLoader, PrefixLoader
 
-    appbuilder.add_view(InboxView, "Peti Masuk", category="Peti Masuk")
+    appbuilder.add_view(InboxView, N_("Peti Masuk"), category=N_("Peti Masuk"))
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     fab_templates = f"{flask_appbuilder.__path__[0]}/templates"
     app.jinja_loader = ChoiceLoader(

@@ -23,13 +23,14 @@ from plugins.cases import efiling
 from plugins.cases.efiling import EFiling
 from plugins.cases.services import CaseError
 from portal.extensions import db
+from portal.i18n import N_
 from portal.security import access
 from portal.views import ScopedModelView
 
 logger = logging.getLogger(__name__)
 
-MENU_NAME = "e-Failing"
-MENU_CATEGORY = "Kes"
+MENU_NAME = N_("e-Failing")
+MENU_CATEGORY = N_("Kes")
 
 
 def _local_time(value: datetime | None) -> str:

@@ -42,6 +42,7 @@ from plugins.cases.models import (
     Sealing,
 )
 from portal.extensions import db
+from portal.i18n import N_
 from portal.models import Court
 from portal.security import access
 from portal.timezone import show_local
@@ -563,14 +564,14 @@ def register(appbuilder: AppBuilder) -> None:
 
     if "cases_templates" not in current_app.blueprints:
         current_app.register_blueprint(templates)
-    appbuilder.add_view(RegistrationView, "Daftar Kes", category="Kes")
-    appbuilder.add_view(CaseView, "Senarai Kes", category="Kes")
-    appbuilder.add_view(HearingView, "Perbicaraan", category="Kes")
+    appbuilder.add_view(RegistrationView, N_("Daftar Kes"), category=N_("Kes"))
+    appbuilder.add_view(CaseView, N_("Senarai Kes"), category=N_("Kes"))
+    appbuilder.add_view(HearingView, N_("Perbicaraan"), category=N_("Kes"))
     appbuilder.add_view_no_menu(CasePartyView)
     appbuilder.add_view_no_menu(DocumentView)
     documents.register(appbuilder)
     appbuilder.add_view_no_menu(CaseStatusView)
-    appbuilder.add_view(CaseTypeView, "Jenis Kes", category="Kes")
+    appbuilder.add_view(CaseTypeView, N_("Jenis Kes"), category=N_("Kes"))
     appbuilder.add_api(CaseTypeApi)
     appbuilder.add_api(CaseApi)
     from plugins.cases import efiling_views, printing_views

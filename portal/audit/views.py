@@ -19,6 +19,7 @@ from portal.audit import trail
 from portal.audit.models import AccessLog
 from portal.exports import to_csv
 from portal.extensions import db
+from portal.i18n import N_
 
 ACCESS_LOG_COLUMNS = [
     "at",
@@ -170,5 +171,7 @@ class AuditTrailView(BaseView):
 
 
 def register(appbuilder: AppBuilder) -> None:
-    appbuilder.add_view(AccessLogView, "Log Akses", category="Jejak Audit")
-    appbuilder.add_view(AuditTrailView, "Sejarah Perubahan", category="Jejak Audit")
+    appbuilder.add_view(AccessLogView, N_("Log Akses"), category=N_("Jejak Audit"))
+    appbuilder.add_view(
+        AuditTrailView, N_("Sejarah Perubahan"), category=N_("Jejak Audit")
+    )

@@ -14,6 +14,7 @@ from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import permission_name
 
 from portal.extensions import db
+from portal.i18n import N_
 from portal.security import registry
 from portal.security.models import OfficerCertificate, OfficerIdentity
 
@@ -143,11 +144,14 @@ class OfficerIdentityView(ModelView):
 
 def register_views(appbuilder: AppBuilder) -> None:
     appbuilder.add_view(
-        CertificateView, "Sijil Digital", icon="fa-id-card", category="Keselamatan"
+        CertificateView,
+        N_("Sijil Digital"),
+        icon="fa-id-card",
+        category=N_("Keselamatan"),
     )
     appbuilder.add_view(
         OfficerIdentityView,
-        "No. MyKad Pegawai",
+        N_("No. MyKad Pegawai"),
         icon="fa-id-badge",
-        category="Keselamatan",
+        category=N_("Keselamatan"),
     )
