@@ -33,7 +33,7 @@ from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from flask import Flask, current_app, flash, redirect, request, session
-from flask_babel import force_locale, get_babel, gettext, refresh
+from flask_babel import force_locale, get_babel, get_locale, gettext, refresh
 from flask_login import current_user, user_logged_in
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -243,3 +243,9 @@ def init_app(app: Flask) -> None:
     get_babel(app).locale_selector = select_locale
     app.before_request(_pick_language)
     user_logged_in.connect(_on_login, app)
+    app.jinja_env.globals["current_language"] = current_language
+
+
+def current_language() -> str:
+    """The locale code of this request (``ms`` or ``en``), for templates."""
+    return str(get_locale() or default_locale())

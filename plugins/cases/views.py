@@ -28,6 +28,7 @@ from flask_appbuilder.api import expose as api_expose
 from flask_appbuilder.api import protect, safe
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import permission_name
+from flask_babel import gettext
 
 from plugins.cases import documents, services
 from plugins.cases.models import (
@@ -354,11 +355,14 @@ class RegistrationView(BaseView):
         try:
             if claim_sen == -1:
                 raise services.CaseError(
-                    "claim_amount", "must be an amount in ringgit, e.g. 1500.00"
+                    "claim_amount",
+                    gettext("mesti amaun dalam ringgit, contohnya 1500.00"),
                 )
             case = services.register_case(registration)
         except services.CaseError as exc:
-            flash(str(exc), "danger")
+            # TODO(i18n): the rules of CaseError are English, shared with the
+            # API and its clients; the screen names the field and shows the rule.
+            flash(gettext("Kes tidak didaftarkan: %(reason)s", reason=exc), "danger")
             return (
                 self.render_template(
                     "cases/register.html", form=form, error=exc, **self._choices()
