@@ -5,6 +5,8 @@ court), so every screen subclasses ``ScopedModelView``. Records are read-only:
 their routes for adding, editing and deleting are not even registered.
 """
 
+# TODO(i18n): the allocation screens' column labels are Malay only; only their menu
+#   names are in the catalogs.
 from __future__ import annotations
 
 import logging

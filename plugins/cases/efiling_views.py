@@ -7,6 +7,8 @@ calling ``efiling.accept_efiling`` / ``return_efiling``. ``register`` also
 adds the public pages (``plugins.cases.public``).
 """
 
+# TODO(i18n): the registrar's e-filing review screens and their flashes are Malay only
+#   (the public e-filing pages are translated).
 from __future__ import annotations
 
 import logging

@@ -5,6 +5,7 @@ Both answer *not found* for a court or case outside the officer's scope; the
 documents themselves are built by ``plugins.cases.printing``.
 """
 
+# TODO(i18n): the case summary's labels are Malay only; the cause list is translated.
 from __future__ import annotations
 
 import logging

@@ -8,6 +8,8 @@ volumes of a case with their label sheet, "files I hold", overdue files and
 the stock-take of a shelf. Every rule is in ``services``.
 """
 
+# TODO(i18n): the file-tracking screens, templates and labels are Malay only; only their
+#   menu names are in the catalogs.
 from __future__ import annotations
 
 import logging

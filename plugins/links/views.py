@@ -8,6 +8,8 @@ legal-aid referrals, with the forms that start them). Rules live in
 ``services``; the case is looked up through the one access check.
 """
 
+# TODO(i18n): the System Links screens and templates are Malay only; only their menu
+#   names are in the catalogs.
 from __future__ import annotations
 
 import json

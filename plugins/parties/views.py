@@ -7,6 +7,8 @@ rule it broke and nothing is written. Deleting is left out: a duplicate is
 merged, which keeps the history of both profiles.
 """
 
+# TODO(i18n): the party and lawyer screens' column labels, flashes and templates are
+#   Malay only; only their menu names are in the catalogs.
 from __future__ import annotations
 
 import logging

@@ -4,6 +4,8 @@ Both are read-only for the Auditor role. Restoring a deleted record is a
 separate permission (``can_restore``) that only the administrator holds.
 """
 
+# TODO(i18n): the audit screens' labels are Malay only; only their menu names are in the
+#   catalogs.
 from __future__ import annotations
 
 from datetime import datetime

@@ -3,6 +3,8 @@ list, register by uploading a PEM, revoke with a reason; and officers'
 identity numbers. The rules are in ``portal.security.registry``.
 """
 
+# TODO(i18n): the certificate screens and templates are Malay only; only their menu
+#   names are in the catalogs.
 from __future__ import annotations
 
 from typing import Any
