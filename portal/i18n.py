@@ -32,7 +32,15 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
-from flask import Flask, current_app, flash, redirect, request, session
+from flask import (
+    Flask,
+    current_app,
+    flash,
+    has_request_context,
+    redirect,
+    request,
+    session,
+)
 from flask_babel import force_locale, get_babel, get_locale, gettext, refresh
 from flask_login import current_user, user_logged_in
 from sqlalchemy.orm import Mapped, mapped_column
@@ -141,8 +149,6 @@ def select_locale() -> str:
     ``?_l_=<locale>`` still chooses the language of one API answer, as in
     Flask-AppBuilder's own selector.
     """
-    from flask import has_request_context
-
     if not has_request_context():
         return default_locale()
     offered = languages()
