@@ -10,7 +10,14 @@ setup(
     packages=find_packages(include=["portal", "portal.*", "plugins", "plugins.*"]),
     include_package_data=True,
     package_data={
-        "portal": ["templates/**/*", "migrations/*", "migrations/**/*"],
+        # The catalogs ship compiled (.mo) beside their sources: see portal/i18n.py.
+        "portal": [
+            "templates/**/*",
+            "migrations/*",
+            "migrations/**/*",
+            "translations/*",
+            "translations/**/*",
+        ],
         "plugins": ["*/templates/**/*"],
     },
     install_requires=[

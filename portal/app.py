@@ -66,11 +66,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     if with_plugin_branches not in migrate.configure_callbacks:
         migrate.configure(with_plugin_branches)
 
-    from portal import audit, health, jobs, metrics, notifications, web
+    from portal import audit, health, i18n, jobs, metrics, notifications, web
 
     # Every form POST (FAB's deletes included) is checked; FAB exempts its
     # token-authenticated APIs when it registers them, so this comes first.
     CSRFProtect(app)
+    i18n.configure(app)
     with app.app_context():
         appbuilder = AppBuilder(
             update_perms=False, security_manager_class=_security_manager_class()
@@ -82,6 +83,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         audit.register_views(appbuilder)
         notifications.register_views(appbuilder)
         manager.hook.spkms_register_views(appbuilder=appbuilder)
+    i18n.init_app(app)
     web.init_app(app)
     audit.init_app(app)
     from portal.security import certlogin, hardening
@@ -110,6 +112,7 @@ def _collect_models(manager: pluggy.PluginManager) -> list[type]:
     """Import every model, host's and plugins', then let Continuum finish."""
     from portal import models
     from portal.audit import models as audit_models
+    from portal.i18n import UserPreference
     from portal.jobs import models as job_models
     from portal.notifications import Notification, NotificationDelivery
     from portal.security import models as security_models
@@ -126,6 +129,7 @@ def _collect_models(manager: pluggy.PluginManager) -> list[type]:
         job_models.OutboxJob,
         Notification,
         NotificationDelivery,
+        UserPreference,
     ]
     for answer in manager.hook.spkms_register_models():
         collected.extend(answer or [])

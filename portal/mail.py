@@ -15,6 +15,9 @@ from email.message import EmailMessage
 from typing import Any
 
 from flask import current_app
+from flask_babel import gettext
+
+from portal.i18n import render_for_user
 
 logger = logging.getLogger(__name__)
 
@@ -27,20 +30,24 @@ class NoAddress(ValueError):
 
 
 def compose(notification: Any, user: Any) -> EmailMessage:
-    """The e-mail of one inbox message, in Malay like the message itself."""
+    """The e-mail of one inbox message, in the reader's language like the message."""
     config = current_app.config
     if user is None or not getattr(user, "email", None):
         raise NoAddress(f"user {getattr(user, 'id', None)} has no e-mail address")
     message = EmailMessage()
+    # The subject and body were written in the reader's language by notify();
+    # the lines added here follow the same choice.
     message["Subject"] = f"[SPKMS] {notification.subject}"
     message["From"] = config.get("SPKMS_MAIL_FROM", "spkms@localhost")
     message["To"] = user.email
     message["Message-ID"] = f"<spkms-notification-{notification.id}@spkms>"
     lines = [notification.body or notification.subject]
-    if notification.link:
-        base = str(config.get("SPKMS_PUBLIC_URL", "")).rstrip("/")
-        lines += ["", f"Pautan: {base}{notification.link}"]
-    lines += ["", "Mesej ini juga ada dalam Peti Masuk anda di SPKMS."]
+    with render_for_user(user.id):
+        if notification.link:
+            base = str(config.get("SPKMS_PUBLIC_URL", "")).rstrip("/")
+            link = f"{base}{notification.link}"
+            lines += ["", gettext("Pautan: %(link)s", link=link)]
+        lines += ["", gettext("Mesej ini juga ada dalam Peti Masuk anda di SPKMS.")]
     message.set_content("\n".join(lines))
     return message
 

@@ -20,12 +20,19 @@ from flask import current_app, g, redirect, request
 from flask_appbuilder import AppBuilder, ModelView, action, expose, has_access
 from flask_appbuilder.models.sqla.filters import FilterEqualFunction
 from flask_appbuilder.models.sqla.interface import SQLAInterface
+from flask_babel import force_locale, lazy_gettext
+from flask_babel.speaklater import LazyString
 from sqlalchemy.orm import Mapped, mapped_column
 
+from portal import i18n
 from portal.extensions import db
+from portal.i18n import N_
 from portal.models import Model, utcnow
 
 logger = logging.getLogger(__name__)
+
+#: Text of a message: a plain string, or a lazy translation with its values.
+Text = str | LazyString
 
 
 class Notification(Model):
@@ -70,18 +77,36 @@ DELIVERY_BATCH = 200
 
 
 def notify(
-    user_ids: Iterable[int], subject: str, body: str = "", link: str | None = None
+    user_ids: Iterable[int], subject: Text, body: Text = "", link: str | None = None
 ) -> int:
-    """Put a message in each officer's inbox (in the caller's transaction)."""
-    messages = [
-        Notification(user_id=user_id, subject=subject, body=body, link=link)
-        for user_id in sorted(set(user_ids))
-    ]
+    """Put a message in each officer's inbox (in the caller's transaction).
+
+    ``subject`` and ``body`` may be ``lazy_gettext(...)`` with their values:
+    each copy is then written in its reader's language (their stored choice,
+    else Malay), since the inbox keeps text, not message ids.
+    """
+    ids = sorted(set(user_ids))
+    chosen = i18n.stored_locales(ids)
+    messages = []
+    for user_id in ids:
+        with force_locale(chosen.get(user_id, i18n.default_locale())):
+            messages.append(
+                Notification(
+                    user_id=user_id,
+                    subject=str(subject)[:200],
+                    body=str(body),
+                    link=link,
+                )
+            )
     db.session.add_all(messages)
     if messages and channels():
         db.session.flush()
         deliver_later([message.id for message in messages])
-    logger.info("notified %d officer(s): %s", len(messages), subject)
+    logger.info(
+        "notified %d officer(s): %s",
+        len(messages),
+        messages[0].subject if messages else "",
+    )
     return len(messages)
 
 
@@ -226,18 +251,19 @@ class InboxView(ModelView):
 
     datamodel = SQLAInterface(Notification)
     route_base = "/inbox"
-    list_title = "Peti Masuk"
+    list_title = lazy_gettext("Peti Masuk")
+    show_title = lazy_gettext("Mesej")
     base_permissions = ["can_list", "can_show", "can_open"]
     base_filters = [["user_id", FilterEqualFunction, _current_user_id]]
     list_columns = ["created_at", "subject", "read_at"]
     show_columns = ["created_at", "subject", "body", "link", "read_at"]
     base_order = ("created_at", "desc")
     label_columns = {
-        "created_at": "Masa",
-        "subject": "Perkara",
-        "body": "Mesej",
-        "link": "Pautan",
-        "read_at": "Dibaca",
+        "created_at": lazy_gettext("Masa"),
+        "subject": lazy_gettext("Perkara"),
+        "body": lazy_gettext("Mesej"),
+        "link": lazy_gettext("Pautan"),
+        "read_at": lazy_gettext("Dibaca"),
     }
 
     @expose("/open/<int:pk>")
@@ -252,7 +278,7 @@ class InboxView(ModelView):
             db.session.commit()
         return redirect(message.link or request.referrer or "/")
 
-    @action("mark_read", "Tanda dibaca", "", "fa-check", single=False)
+    @action("mark_read", lazy_gettext("Tanda dibaca"), "", "fa-check", single=False)
     def mark_read(self, items: Any) -> Any:
         for item in items if isinstance(items, list) else [items]:
             if item.user_id == _current_user_id() and item.read_at is None:
@@ -270,7 +296,7 @@ def register_views(appbuilder: AppBuilder) -> None:
     import flask_appbuilder
     from jinja2 import ChoiceLoader, FileSystemLoader, PrefixLoader
 
-    appbuilder.add_view(InboxView, "Peti Masuk", category="Peti Masuk")
+    appbuilder.add_view(InboxView, N_("Peti Masuk"), category=N_("Peti Masuk"))
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     fab_templates = f"{flask_appbuilder.__path__[0]}/templates"
     app.jinja_loader = ChoiceLoader(

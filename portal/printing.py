@@ -22,6 +22,7 @@ from typing import Any
 from xml.sax.saxutils import escape
 
 from flask import current_app
+from flask_babel import format_date, get_locale, gettext
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER
 from reportlab.lib.pagesizes import A4
@@ -69,6 +70,15 @@ FONT_BOLD = "Helvetica-Bold"
 def malay_date(day: date) -> str:
     """A date as the courts write it, with its weekday: ``Khamis, 3 Disember 2026``."""
     return f"{MALAY_DAYS[day.weekday()]}, {malay_date_short(day)}"
+
+
+def local_date(day: date) -> str:
+    """A date with its weekday in the reader's language: the courts' own Malay
+    spelling (``malay_date``), or Babel's full English form."""
+    locale = get_locale()
+    if locale is None or locale.language == "ms":
+        return malay_date(day)
+    return format_date(day, format="full")
 
 
 def malay_date_short(day: date) -> str:
@@ -242,9 +252,15 @@ def render_pdf(document: PrintedDocument) -> bytes:
         canvas.setStrokeColor(colors.grey)
         canvas.line(SIDE_MARGIN, FOOTER_HEIGHT, PAGE_WIDTH - SIDE_MARGIN, FOOTER_HEIGHT)
         canvas.setFont(FONT, 8)
-        canvas.drawString(SIDE_MARGIN, FOOTER_HEIGHT - 4 * mm, f"Dicetak: {printed}")
+        canvas.drawString(
+            SIDE_MARGIN,
+            FOOTER_HEIGHT - 4 * mm,
+            gettext("Dicetak: %(when)s", when=printed),
+        )
         canvas.drawRightString(
-            PAGE_WIDTH - SIDE_MARGIN, FOOTER_HEIGHT - 4 * mm, f"Halaman {doc.page}"
+            PAGE_WIDTH - SIDE_MARGIN,
+            FOOTER_HEIGHT - 4 * mm,
+            gettext("Halaman %(page)s", page=doc.page),
         )
         canvas.restoreState()
 

@@ -6,6 +6,8 @@ show is reached through the one access check (``access.check`` on the case,
 back from the service as ``AllocationError`` and is shown with its field.
 """
 
+# TODO(i18n): the override, rebalance and fairness screens and their templates are Malay
+#   only.
 from __future__ import annotations
 
 import logging

@@ -554,9 +554,12 @@ def _unassigned(
     text: str,
 ) -> None:
     """Record that the case stays unassigned and warn the court's registrars."""
+    from flask_babel import lazy_gettext
+
     from plugins.cases.services import registrars_of
     from portal.notifications import notify
 
+    # TODO(i18n): the body is the strategy's reason text, in Malay only.
     base = {**base}
     base.setdefault("strategy", None)
     append_record(
@@ -573,7 +576,9 @@ def _unassigned(
     )
     notify(
         registrars_of(case.court_id),
-        subject=f"Kes {case.case_number} belum diperuntukkan kepada hakim",
+        subject=lazy_gettext(
+            "Kes %(number)s belum diperuntukkan kepada hakim", number=case.case_number
+        ),
         body=text,
         link=f"/cases/show/{case.id}",
     )

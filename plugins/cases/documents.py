@@ -17,6 +17,7 @@ desktop. Downloads go out as attachments with ``nosniff``, so a browser never
 renders an uploaded file inside the portal's own pages.
 """
 
+# TODO(i18n): the document screens' labels and messages are Malay only.
 from __future__ import annotations
 
 import hashlib

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 from flask import current_app
 from flask_appbuilder import Model
+from flask_babel import lazy_gettext
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from plugins.cases.models import Case, CaseType, PartyRole
@@ -33,6 +34,7 @@ from plugins.cases.services import (
     registrars_of,
 )
 from portal.extensions import db
+from portal.i18n import N_
 from portal.models import Court, CourtOwned, Timestamped, utcnow
 from portal.security import access
 
@@ -72,32 +74,32 @@ FIELDS = (
 
 #: Malay labels of the fields, for the public form and the registrar's screen.
 LABELS = {
-    "reference": "Rujukan e-Failing",
-    "court_id": "Mahkamah",
-    "court": "Mahkamah",
-    "case_type_id": "Jenis Kes",
-    "case_type": "Jenis Kes",
-    "title": "Tajuk",
-    "summary": "Ringkasan",
-    "applicant_name": "Nama Pemohon",
-    "applicant_identity_type": "Jenis Pengenalan Pemohon",
-    "applicant_identity_number": "No. Pengenalan Pemohon",
-    "applicant_identity_display": "No. Pengenalan Pemohon",
-    "applicant_nationality": "Warganegara Pemohon",
-    "applicant_phone": "No. Telefon",
-    "applicant_email": "E-mel",
-    "respondent_name": "Nama Responden",
-    "respondent_identity_type": "Jenis Pengenalan Responden",
-    "respondent_identity_number": "No. Pengenalan Responden",
-    "respondent_identity_display": "No. Pengenalan Responden",
-    "respondent_nationality": "Warganegara Responden",
-    "state": "Keadaan",
-    "state_label": "Keadaan",
-    "return_reason": "Sebab Dikembalikan",
-    "decided_by": "Diputuskan Oleh",
-    "decided_at": "Tarikh Keputusan",
-    "case": "Kes",
-    "created_at": "Tarikh Dihantar",
+    "reference": N_("Rujukan e-Failing"),
+    "court_id": N_("Mahkamah"),
+    "court": N_("Mahkamah"),
+    "case_type_id": N_("Jenis Kes"),
+    "case_type": N_("Jenis Kes"),
+    "title": N_("Tajuk"),
+    "summary": N_("Ringkasan"),
+    "applicant_name": N_("Nama Pemohon"),
+    "applicant_identity_type": N_("Jenis Pengenalan Pemohon"),
+    "applicant_identity_number": N_("No. Pengenalan Pemohon"),
+    "applicant_identity_display": N_("No. Pengenalan Pemohon"),
+    "applicant_nationality": N_("Warganegara Pemohon"),
+    "applicant_phone": N_("No. Telefon"),
+    "applicant_email": N_("E-mel"),
+    "respondent_name": N_("Nama Responden"),
+    "respondent_identity_type": N_("Jenis Pengenalan Responden"),
+    "respondent_identity_number": N_("No. Pengenalan Responden"),
+    "respondent_identity_display": N_("No. Pengenalan Responden"),
+    "respondent_nationality": N_("Warganegara Responden"),
+    "state": N_("Keadaan"),
+    "state_label": N_("Keadaan"),
+    "return_reason": N_("Sebab Dikembalikan"),
+    "decided_by": N_("Diputuskan Oleh"),
+    "decided_at": N_("Tarikh Keputusan"),
+    "case": N_("Kes"),
+    "created_at": N_("Tarikh Dihantar"),
 }
 
 
@@ -108,9 +110,9 @@ class EFilingState:
     ACCEPTED = "accepted"
     RETURNED = "returned"
     LABELS = {
-        SUBMITTED: "Dihantar, menunggu semakan",
-        ACCEPTED: "Diterima",
-        RETURNED: "Dikembalikan",
+        SUBMITTED: N_("Dihantar, menunggu semakan"),
+        ACCEPTED: N_("Diterima"),
+        RETURNED: N_("Dikembalikan"),
     }
 
 
@@ -439,7 +441,9 @@ def submit_efiling(**fields: Any) -> EFiling:
         session.flush()
         notify(
             registrars_of(filing.court_id),
-            subject=f"e-Failing baharu {filing.reference}",
+            subject=lazy_gettext(
+                "e-Failing baharu %(reference)s", reference=filing.reference
+            ),
             body=f"{filing.case_type.code} {filing.case_type.name}: {filing.title}",
             link=f"/efilings/show/{filing.id}",
         )

@@ -7,6 +7,8 @@ calling ``efiling.accept_efiling`` / ``return_efiling``. ``register`` also
 adds the public pages (``plugins.cases.public``).
 """
 
+# TODO(i18n): the registrar's e-filing review screens and their flashes are Malay only
+#   (the public e-filing pages are translated).
 from __future__ import annotations
 
 import logging
@@ -23,13 +25,14 @@ from plugins.cases import efiling
 from plugins.cases.efiling import EFiling
 from plugins.cases.services import CaseError
 from portal.extensions import db
+from portal.i18n import N_
 from portal.security import access
 from portal.views import ScopedModelView
 
 logger = logging.getLogger(__name__)
 
-MENU_NAME = "e-Failing"
-MENU_CATEGORY = "Kes"
+MENU_NAME = N_("e-Failing")
+MENU_CATEGORY = N_("Kes")
 
 
 def _local_time(value: datetime | None) -> str:

@@ -127,6 +127,8 @@ def spkms_on_case_registered(
     case_id: int, court_id: int, registered_from_court_id: int
 ) -> None:
     """Tell the owning court's registrars about the new case."""
+    from flask_babel import lazy_gettext
+
     from plugins.cases.models import Case
     from plugins.cases.services import registrars_of
     from portal.extensions import db
@@ -136,12 +138,16 @@ def spkms_on_case_registered(
     if case is None:
         logger.warning("case_registered for a missing case id=%s", case_id)
         return
-    origin = ""
+    subject = lazy_gettext("Kes baharu %(number)s", number=case.case_number)
     if registered_from_court_id != court_id:
-        origin = f" (didaftarkan di {case.registered_from.name})"
+        subject = lazy_gettext(
+            "Kes baharu %(number)s (didaftarkan di %(court)s)",
+            number=case.case_number,
+            court=case.registered_from.name,
+        )
     notify(
         registrars_of(court_id),
-        subject=f"Kes baharu {case.case_number}{origin}",
+        subject=subject,
         body=f"{case.case_type.name}: {case.title}",
         link=f"/cases/show/{case.id}",
     )

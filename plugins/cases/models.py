@@ -10,6 +10,7 @@ from flask_appbuilder import Model
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from plugins.parties import models as parties_models  # noqa: F401  (Party, Lawyer)
+from portal.i18n import N_
 from portal.models import Confidential, Court, CourtOwned, Judge, Timestamped
 
 
@@ -59,12 +60,12 @@ class CaseStatus:
     TRANSFERRED = "dipindahkan"
 
     LABELS = {
-        REGISTERED: "Didaftar",
-        IN_PROGRESS: "Dalam Proses",
-        DECIDED: "Diputuskan",
-        WITHDRAWN: "Ditarik Balik",
-        STRUCK_OUT: "Dibatalkan",
-        TRANSFERRED: "Dipindahkan",
+        REGISTERED: N_("Didaftar"),
+        IN_PROGRESS: N_("Dalam Proses"),
+        DECIDED: N_("Diputuskan"),
+        WITHDRAWN: N_("Ditarik Balik"),
+        STRUCK_OUT: N_("Dibatalkan"),
+        TRANSFERRED: N_("Dipindahkan"),
     }
     ALLOWED = {
         REGISTERED: {IN_PROGRESS, WITHDRAWN, STRUCK_OUT, TRANSFERRED},
@@ -177,11 +178,11 @@ class PartyRole:
     RESPONDENT = "responden"
     ACCUSED = "tertuduh"
     LABELS = {
-        PLAINTIFF: "Plaintif",
-        APPLICANT: "Pemohon",
-        DEFENDANT: "Defendan",
-        RESPONDENT: "Responden",
-        ACCUSED: "Tertuduh",
+        PLAINTIFF: N_("Plaintif"),
+        APPLICANT: N_("Pemohon"),
+        DEFENDANT: N_("Defendan"),
+        RESPONDENT: N_("Responden"),
+        ACCUSED: N_("Tertuduh"),
     }
     #: The side that opens each kind of case.
     OPENING = frozenset({PLAINTIFF, APPLICANT})

@@ -25,6 +25,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import gettext
 from reportlab.platypus import Flowable, Spacer
 
 from plugins.cases.models import (
@@ -183,11 +184,19 @@ def cause_list(court: Court, day: date, courtroom: str | None = None) -> CauseLi
 
 def cause_list_pdf(listing: CauseList) -> bytes:
     """The cause list as an A4 PDF, ready to post outside the courtroom."""
-    subtitle = [printing.malay_date(listing.day)]
+    subtitle = [printing.local_date(listing.day)]
     if listing.courtroom:
-        subtitle.append(f"Bilik Bicara: {listing.courtroom}")
+        subtitle.append(gettext("Bilik Bicara: %(room)s", room=listing.courtroom))
     grid = printing.table(
-        ["Bil.", "Masa", "Bilik", "Nombor Kes", "Pihak", "Jenis", "Hakim"],
+        [
+            gettext("Bil."),
+            gettext("Masa"),
+            gettext("Bilik"),
+            gettext("Nombor Kes"),
+            gettext("Pihak"),
+            gettext("Jenis"),
+            gettext("Hakim"),
+        ],
         [
             [
                 str(number),
@@ -201,12 +210,12 @@ def cause_list_pdf(listing: CauseList) -> bytes:
             for number, row in enumerate(listing.rows, start=1)
         ],
         [0.045, 0.065, 0.08, 0.2, 0.34, 0.12, 0.15],
-        empty="Tiada sebutan atau bicara pada tarikh ini.",
+        empty=gettext("Tiada sebutan atau bicara pada tarikh ini."),
     )
     story: list[Flowable] = [grid]
     return printing.render_pdf(
         printing.PrintedDocument(
-            title="Senarai Sebutan dan Bicara",
+            title=gettext("Senarai Sebutan dan Bicara"),
             court_name=listing.court.name,
             subtitle=subtitle,
             story=story,

@@ -7,6 +7,8 @@ function works in the caller's session and either completes or raises a
 caller rolls back (``register_case`` rolls back itself).
 """
 
+# TODO(i18n): the rules of CaseError are English (the API's clients and tests read
+#   them); screens show them as they are, after a translated lead-in.
 from __future__ import annotations
 
 import logging

@@ -29,6 +29,7 @@ from flask_appbuilder.api import expose as api_expose
 from flask_appbuilder.api import protect, safe
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import permission_name
+from flask_babel import gettext
 
 from plugins.cases import documents, services
 from plugins.cases.models import (
@@ -43,6 +44,7 @@ from plugins.cases.models import (
     Sealing,
 )
 from portal.extensions import db
+from portal.i18n import N_
 from portal.models import Court
 from portal.security import access
 from portal.timezone import show_local
@@ -392,14 +394,20 @@ class RegistrationView(BaseView):
         try:
             if claim_sen == -1:
                 raise services.CaseError(
-                    "claim_amount", "must be an amount in ringgit, e.g. 1500.00"
+                    "claim_amount",
+                    gettext("mesti amaun dalam ringgit, contohnya 1500.00"),
                 )
             case = services.register_case(registration)
         except services.CaseError as exc:
             label = registration_field_label(exc.field)
-            # TODO(translation): the rule itself is still the service's English;
-            # a Malay catalogue of rules would serve this screen and the e-filing.
-            flash(f"{label}: {exc.rule}", "danger")
+            # TODO(i18n): the rules of CaseError are English, shared with the
+            # API and its clients; the screen names the field and shows the rule.
+            flash(
+                gettext(
+                    "Kes tidak didaftarkan: %(reason)s", reason=f"{label}: {exc.rule}"
+                ),
+                "danger",
+            )
             return (
                 self.render_template(
                     "cases/register.html",
@@ -609,14 +617,14 @@ def register(appbuilder: AppBuilder) -> None:
 
     if "cases_templates" not in current_app.blueprints:
         current_app.register_blueprint(templates)
-    appbuilder.add_view(RegistrationView, "Daftar Kes", category="Kes")
-    appbuilder.add_view(CaseView, "Senarai Kes", category="Kes")
-    appbuilder.add_view(HearingView, "Perbicaraan", category="Kes")
+    appbuilder.add_view(RegistrationView, N_("Daftar Kes"), category=N_("Kes"))
+    appbuilder.add_view(CaseView, N_("Senarai Kes"), category=N_("Kes"))
+    appbuilder.add_view(HearingView, N_("Perbicaraan"), category=N_("Kes"))
     appbuilder.add_view_no_menu(CasePartyView)
     appbuilder.add_view_no_menu(DocumentView)
     documents.register(appbuilder)
     appbuilder.add_view_no_menu(CaseStatusView)
-    appbuilder.add_view(CaseTypeView, "Jenis Kes", category="Kes")
+    appbuilder.add_view(CaseTypeView, N_("Jenis Kes"), category=N_("Kes"))
     appbuilder.add_api(CaseTypeApi)
     appbuilder.add_api(CaseApi)
     from plugins.cases import efiling_views, printing_views

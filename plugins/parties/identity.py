@@ -38,6 +38,8 @@ from stdnum.exceptions import (
 )
 from stdnum.my import nric
 
+from portal.i18n import N_
+
 MYKAD = "mykad"
 OLD_IC = "old_ic"
 POLICE = "police"
@@ -46,11 +48,11 @@ PASSPORT = "passport"
 
 #: Identity types with their screen labels, in the order screens offer them.
 IDENTITY_TYPES: dict[str, str] = {
-    MYKAD: "MyKad",
-    OLD_IC: "Kad Pengenalan Lama",
-    POLICE: "No. Polis",
-    ARMY: "No. Tentera",
-    PASSPORT: "Pasport",
+    MYKAD: N_("MyKad"),
+    OLD_IC: N_("Kad Pengenalan Lama"),
+    POLICE: N_("No. Polis"),
+    ARMY: N_("No. Tentera"),
+    PASSPORT: N_("Pasport"),
 }
 MALAYSIAN = "MYS"
 #: Identity types that only Malaysians hold.

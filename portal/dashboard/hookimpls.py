@@ -10,9 +10,10 @@ from flask import current_app
 from flask_appbuilder import AppBuilder
 
 from portal import hookimpl
+from portal.i18n import N_
 from portal.security.roles import MENU
 
-MENU_NAME = "Papan Pemuka"
+MENU_NAME = N_("Papan Pemuka")
 
 
 @hookimpl

@@ -6,6 +6,8 @@ the year. A court outside the viewer's scope answers *not found* and the
 attempt is logged by the access check.
 """
 
+# TODO(i18n): the dashboard's panels and chart labels are Malay only; only its menu name
+#   is in the catalogs.
 from __future__ import annotations
 
 import logging

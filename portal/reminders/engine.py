@@ -9,6 +9,8 @@ the anchor column. Only the records that newly reached a level come back,
 and those are what gets written and told.
 """
 
+# TODO(i18n): reminder notices are written in bulk in Malay (rule titles come from the
+#   state profile), not in each reader's language like notify()'s.
 from __future__ import annotations
 
 import logging

@@ -15,6 +15,7 @@ import click
 from flask_appbuilder import AppBuilder
 
 from portal import hookimpl
+from portal.i18n import N_
 from portal.jobs import Schedule
 from portal.security.roles import MENU
 
@@ -61,9 +62,9 @@ def spkms_register_views(appbuilder: AppBuilder) -> None:
 
     appbuilder.add_view_no_menu(DeadlinesView())
     appbuilder.add_link(
-        "Kes Hampir & Lewat Tempoh",
+        N_("Kes Hampir & Lewat Tempoh"),
         href="/deadlines/",
-        category="Peti Masuk",
+        category=N_("Peti Masuk"),
     )
 
 

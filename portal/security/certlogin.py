@@ -41,9 +41,11 @@ VERIFY_HEADER = "X-SSL-Client-Verify"
 SESSION_CERT = "spkms_cert"
 SESSION_EMERGENCY = "spkms_emergency"
 
-#: Paths that never need a certificate: assets, and where nginx sends a
-#: certificate it refused (``error_page 495 496``), so the refusal is shown.
-ALWAYS_OPEN = ("/static/", "/sijil/")
+#: Paths that never need a certificate: assets, where nginx sends a
+#: certificate it refused (``error_page 495 496``), so the refusal is shown,
+#: and the language picker, which the public pages link to (it changes only
+#: the session's language, or a logged-in officer's own choice).
+ALWAYS_OPEN = ("/static/", "/sijil/", "/lang/")
 
 
 def enabled() -> bool:

@@ -15,6 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 from cryptography import x509
 from flask import current_app, g
+from flask_babel import lazy_gettext
 
 from portal.extensions import db
 from portal.models import utcnow
@@ -219,11 +220,15 @@ def warn_expiring() -> int:
     admins = administrators()
     for row in due:
         when = show_local(row.not_after)
-        subject = f"Sijil digital tamat tempoh pada {when}"
-        body = (
-            f"Sijil {row.subject} (SHA-256 {row.fingerprint[:16]}…) milik "
-            f"{row.user.username} tamat tempoh pada {when}. Mohon sijil baharu "
-            "dan daftarkannya sebelum tarikh itu."
+        subject = lazy_gettext("Sijil digital tamat tempoh pada %(when)s", when=when)
+        body = lazy_gettext(
+            "Sijil %(subject)s (SHA-256 %(fingerprint)s…) milik %(username)s "
+            "tamat tempoh pada %(when)s. Mohon sijil baharu dan daftarkannya "
+            "sebelum tarikh itu.",
+            subject=row.subject,
+            fingerprint=row.fingerprint[:16],
+            username=row.user.username,
+            when=when,
         )
         notify([row.user_id, *admins], subject, body, link="/certificates/list/")
         row.expiry_warned_at = now

@@ -7,6 +7,8 @@ merged result to the database at ``spkms init``, after which the administrator
 can still adjust a role in the Security screens.
 """
 
+# TODO(i18n): ROLE_LABELS are Malay only; the menu names in the role pairs are
+#   permission keys and must stay untranslated.
 from __future__ import annotations
 
 import logging

@@ -3,6 +3,8 @@ list, register by uploading a PEM, revoke with a reason; and officers'
 identity numbers. The rules are in ``portal.security.registry``.
 """
 
+# TODO(i18n): the certificate screens and templates are Malay only; only their menu
+#   names are in the catalogs.
 from __future__ import annotations
 
 from typing import Any
@@ -14,6 +16,7 @@ from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import permission_name
 
 from portal.extensions import db
+from portal.i18n import N_
 from portal.security import registry
 from portal.security.models import OfficerCertificate, OfficerIdentity
 
@@ -143,11 +146,14 @@ class OfficerIdentityView(ModelView):
 
 def register_views(appbuilder: AppBuilder) -> None:
     appbuilder.add_view(
-        CertificateView, "Sijil Digital", icon="fa-id-card", category="Keselamatan"
+        CertificateView,
+        N_("Sijil Digital"),
+        icon="fa-id-card",
+        category=N_("Keselamatan"),
     )
     appbuilder.add_view(
         OfficerIdentityView,
-        "No. MyKad Pegawai",
+        N_("No. MyKad Pegawai"),
         icon="fa-id-badge",
-        category="Keselamatan",
+        category=N_("Keselamatan"),
     )
