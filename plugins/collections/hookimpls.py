@@ -9,6 +9,7 @@ Registrars record fines and see what a case owes.
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import click
 from flask_appbuilder import AppBuilder
@@ -45,6 +46,14 @@ def spkms_register_models() -> list[type]:
         models.CounterNonce,
         models.SyncQueueItem,
     ]
+
+
+@hookimpl
+def spkms_dashboard_panels() -> list[Any]:
+    """Money taken by fee type."""
+    from plugins.collections.panels import panels
+
+    return panels()
 
 
 @hookimpl
