@@ -186,6 +186,11 @@ def _numbers(value: Any) -> Iterable[float]:
             yield from _numbers(item)
 
 
+def _names_a_record(view_arg: str) -> bool:
+    """Whether a URL part is a record key (``pk``, ``case_id``, ...)."""
+    return view_arg in ("pk", "id") or view_arg.endswith("_id")
+
+
 def _check_api_query() -> Any:
     """Refuse a REST query whose numbers no database column can hold.
 
@@ -193,7 +198,9 @@ def _check_api_query() -> Any:
     of 10**19 reached SQLite as an offset it cannot bind. Checked here, the
     caller gets a 400 naming the rule.
     """
-    for value in (request.view_args or {}).values():
+    for name, value in (request.view_args or {}).items():
+        if not _names_a_record(name):
+            continue  # a tag, a code or a number that is not a key
         text = str(value)
         if text.lstrip("-").isdigit() and abs(int(text)) >= MAX_KEY:
             # No record has such a key; the database could not even take it

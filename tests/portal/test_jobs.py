@@ -258,6 +258,18 @@ def _aware(moment: datetime) -> datetime:
 # -- inline mode ---------------------------------------------------------------
 
 
+def test_a_long_number_in_a_url_is_refused_only_where_it_names_a_record(
+    jobs_inline_app: Flask,
+) -> None:
+    """Record keys are 32-bit; other URL parts (a tag here, a MyKad number
+    elsewhere) may be any string of digits."""
+    client = jobs_inline_app.test_client()
+    tag = str(uuid.uuid4().int)[:12]  # digits only, beyond 32 bits
+    assert client.post(f"/_jobs_test/record/{tag}").status_code == 200
+    assert RUNS[tag] == 1
+    assert client.get(f"/api/v1/case/{tag}").status_code == 404
+
+
 def test_inline_job_runs_after_commit_and_not_after_rollback(
     jobs_inline_app: Flask,
 ) -> None:
