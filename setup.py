@@ -60,6 +60,8 @@ setup(
         "bench": ["psycopg[binary]>=3.2", "gunicorn>=23", "pyinstrument>=5"],
         "test": [
             "pytest>=8.3",
+            # Runs the suite in two processes (pyproject's addopts).
+            "pytest-xdist>=3.6",
             "ruff>=0.8",
             "psycopg[binary]>=3.2",
             "build>=1.2",

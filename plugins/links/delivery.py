@@ -305,10 +305,22 @@ def _write(message_id: int, outcome: Outcome, refused: AnswerError | None) -> bo
         if outcome.kind == "answered" and not answered_meanwhile:
             services.apply_answer(message, outcome.answer)
             services.fire_received(message)
-        elif not answered_meanwhile:
-            message.state = (
-                MessageState.SENT if flow.expects_answer else MessageState.ACKNOWLEDGED
+        elif not answered_meanwhile and flow.expects_answer:
+            # Compare-and-set in one statement: the agency's callback can commit
+            # its answer between the read above and this write (seen on SQLite),
+            # and an answered message must never go back to "sent".
+            db.session.execute(
+                sa.update(AgencyMessage)
+                .where(
+                    AgencyMessage.id == message.id,
+                    AgencyMessage.state != MessageState.ACKNOWLEDGED,
+                )
+                .values(state=MessageState.SENT)
+                .execution_options(synchronize_session=False)
             )
+            db.session.expire(message, ["state"])
+        elif not answered_meanwhile:
+            message.state = MessageState.ACKNOWLEDGED
     elif outcome.kind == "rejected":
         message.state = MessageState.DEAD
         message.last_error = outcome.detail
