@@ -18,7 +18,7 @@ from flask_appbuilder import AppBuilder
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy.orm import configure_mappers
 
-from portal import reminders, rison_schemas
+from portal import database, reminders, rison_schemas
 from portal.extensions import db, migrate
 from portal.migrations import with_plugin_branches
 from portal.plugins import PluginInfo, build_manager
@@ -61,6 +61,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     state.models = _collect_models(manager)
     reminders.init_app(app)
     db.init_app(app)
+    with app.app_context():
+        database.configure_engine(db.engine)
     _check_database(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
     if with_plugin_branches not in migrate.configure_callbacks:

@@ -2,11 +2,16 @@
 
 pysqlite starts transactions lazily and in "deferred" mode: two requests that
 both read and then write can deadlock, and one of them fails at once with
-"database is locked". ``configure_engine`` makes every transaction start
-with ``BEGIN IMMEDIATE`` (the write lock is taken up front and others wait
-for it), DDL transactional, foreign keys enforced as on PostgreSQL, and WAL
-lets readers of committed data go on while one writer works. It is not yet
-called: see the TODO in ``configure_engine``.
+"database is locked", or interleave so that one overwrites what the other
+just committed. ``configure_engine`` makes every transaction start with
+``BEGIN IMMEDIATE`` (the write lock is taken up front and others wait for
+it), DDL transactional, foreign keys enforced as on PostgreSQL, and WAL lets
+readers of committed data go on while one writer works.
+
+The price: a session that has read anything holds the lock until it commits
+or rolls back, so code that opens a second connection (or app context) in
+the same thread must end its own transaction first, or it waits on itself
+for the busy timeout.
 """
 
 from __future__ import annotations
@@ -31,18 +36,8 @@ _CONFIGURED: weakref.WeakSet[sa.Engine] = weakref.WeakSet()
 def configure_engine(engine: sa.Engine) -> None:
     """Install the SQLite connection and transaction settings (once per engine).
 
-    Meant for ``create_app``, before the engine's first connection, so every
-    connection gets them.
-
-    TODO(not wired): nothing calls this yet, so the embedded SQLite runs with
-    pysqlite's deferred transactions and two read-then-write transactions can
-    interleave (seen in the links delivery, now a compare-and-set). Wiring it
-    (one call after ``db.init_app``) was tried: three paths then wait on
-    themselves for the busy timeout, because they open a second connection
-    while the request's session holds the write lock: ``jobs.outbox.drain``
-    (its own connection), the links tests' inline delivery, and
-    ``tests/conftest.make_officer`` inside an open session. Each must commit
-    or share the session first.
+    Called by ``create_app`` right after ``db.init_app``, before the engine's
+    first connection, so every connection gets them.
     """
     if engine.dialect.name != "sqlite" or engine in _CONFIGURED:
         return

@@ -4,12 +4,9 @@ Each row's ``hash`` is the SHA-256 of its previous row's hash and its own
 content, so changing a row's content breaks its own hash, and removing a row
 breaks the link of the row after it. The chain head (``AuditChainHead``)
 remembers the last hash, so rows cut off the end are noticed too. Appending
-locks the head row, which serialises writers on PostgreSQL; on SQLite the
-head's upsert is a write, which takes the database's write lock before the
-head is read. TODO(not wired): when the access log first checks a record's
-existence in the same transaction (``access_log._exists``), SQLite may refuse
-that upgrade under a concurrent writer and the entries are logged, not
-written; ``portal.database.configure_engine`` would close this.
+locks the head row, which serialises writers on PostgreSQL; on SQLite every
+transaction already holds the write lock from ``BEGIN IMMEDIATE``
+(``portal.database``).
 
 Rows written before the chain existed have no hash; verification starts at
 the first chained row and treats a missing hash after it as an alteration.

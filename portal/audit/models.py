@@ -56,10 +56,9 @@ class AccessLog(Model):
 class AuditChainHead(Model):
     """The one row that holds the end of the access log's hash chain.
 
-    Writers lock it (``SELECT ... FOR UPDATE`` on PostgreSQL; on SQLite the
-    head's upsert takes the database's write lock before the head is read) so
-    two workers never chain onto the same predecessor, and it lets ``verify``
-    notice rows cut off the end.
+    Writers lock it (``SELECT ... FOR UPDATE`` on PostgreSQL; SQLite's
+    ``BEGIN IMMEDIATE`` already serialises) so two workers never chain onto
+    the same predecessor, and it lets ``verify`` notice rows cut off the end.
     """
 
     __tablename__ = "audit_chain_head"

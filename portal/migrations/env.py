@@ -70,10 +70,9 @@ def run_migrations_offline() -> None:
 
 def run_migrations_online() -> None:
     """Run the migration on the app's database in one transaction."""
-    # TODO(sqlite transactions): pysqlite commits each DDL statement on its own,
-    # so on SQLite a revision that fails half-way keeps the statements before
-    # the failure. PostgreSQL rolls the whole upgrade back. Fixing it means
-    # SQLAlchemy's pysqlite BEGIN recipe on the engine, in portal.extensions.
+    # On SQLite too the whole upgrade is one transaction: the app's engine
+    # begins every transaction itself (portal.database), so pysqlite no longer
+    # commits each DDL statement on its own.
     with migrate_state.db.engine.connect() as connection:
         context.configure(connection=connection, **_context_options())
         with context.begin_transaction():

@@ -124,10 +124,11 @@ def test_a_rejected_payload_is_parked_and_the_queue_moves_on(
 ) -> None:
     sim.set("bheuu", reject=True)
     first = links.register()
+    party_id = _party(links, first)
     with links.app.app_context():
         act_as(links.app, links.clerk)
         referral = services.refer_legal_aid(
-            db.session.get(Case, first), _party(links, first), "bantuan_guaman"
+            db.session.get(Case, first), party_id, "bantuan_guaman"
         )
         referral_id = referral.id
     (parked,) = links.messages(
@@ -137,9 +138,10 @@ def test_a_rejected_payload_is_parked_and_the_queue_moves_on(
     assert "ditolak oleh agensi (HTTP 422)" in parked["last_error"]
     sim.set("bheuu", reject=False)
     second = links.register()
+    party_id = _party(links, second)
     with links.app.app_context():
         later = services.refer_legal_aid(
-            db.session.get(Case, second), _party(links, second), "sokongan_keluarga"
+            db.session.get(Case, second), party_id, "sokongan_keluarga"
         ).id
     links.until(
         lambda: (

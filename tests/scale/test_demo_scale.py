@@ -389,22 +389,26 @@ def test_a_receipt_after_the_load_continues_the_series(loaded: Flask) -> None:
                 ReceiptNumberSeries.series == "online",
             )
         )
-        cashier = make_officer(loaded, "Cashier", (court.code,))
+        court_code, counter_id, counter_code = court.code, counter.id, counter.code
+        case_number = case.case_number
+        # make_officer works in a context of its own: end this one's reads first.
+        db.session.rollback()
+        cashier = make_officer(loaded, "Cashier", (court_code,))
         act_as(loaded, cashier)
         receipt = collections.issue_receipt(
             collections.ReceiptInput(
-                counter_id=counter.id,
+                counter_id=counter_id,
                 payer_name="Pembayar Selepas Muatan",
                 payer_identity="900101-11-5001",
                 method="tunai",
                 lines=[collections.LineInput("PENDAFTARAN_KES")],
-                case_number=case.case_number,
+                case_number=case_number,
             ),
             g.user,
         )
         assert receipt.running_number == last + 1
         assert receipt.number == collections.format_receipt_number(
-            counter.code, "online", last + 1
+            counter_code, "online", last + 1
         )
         db.session.refresh(fee)
         assert fee.receipt_id == receipt.id
