@@ -303,6 +303,16 @@ def _fine_for(fine_id: int | None, case: Case | None, where: str) -> Fine:
     return fine
 
 
+def day_closed(
+    counter: Counter, business_date: date, field_name: str
+) -> CollectionError:
+    """The refusal for a receipt dated on a counter's closed day."""
+    return CollectionError(
+        field_name,
+        f"the day {business_date:%d/%m/%Y} of counter {counter.code} is closed",
+    )
+
+
 def check_day_open(counter: Counter, business_date: date, field_name: str) -> None:
     closed = db.session.scalar(
         sa.select(DayClose.id).where(
@@ -310,10 +320,7 @@ def check_day_open(counter: Counter, business_date: date, field_name: str) -> No
         )
     )
     if closed is not None:
-        raise CollectionError(
-            field_name,
-            f"the day {business_date:%d/%m/%Y} of counter {counter.code} is closed",
-        )
+        raise day_closed(counter, business_date, field_name)
 
 
 def usable_counter(counter_id: int | None) -> Counter:

@@ -42,6 +42,7 @@ from plugins.collections.services import (
     check_day_open,
     check_method,
     check_payer,
+    day_closed,
     fee_types_by_code,
     is_supervisor,
     resolve_lines,
@@ -401,10 +402,7 @@ def _take_one(
         )
         business_date = local_date(issued_at)
         if business_date in known.closed_days:
-            raise CollectionError(
-                "issued_at",
-                f"the day {business_date:%d/%m/%Y} of counter {counter.code} is closed",
-            )
+            raise day_closed(counter, business_date, "issued_at")
     except (CollectionError, TypeError) as exc:
         _queue(counter, receipt_uuid, None, f"Tidak dapat dipadankan: {exc}", item)
         known.queued.add(receipt_uuid)
